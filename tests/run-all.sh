@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Runs every suite, each producing TAP, and ends with one line over all of
+# them: "N passed, N failed, N skipped".  Skips are counted and their reasons
+# printed; a suite that cannot run at all is a failure, never a silent skip.
+set -uo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+BUILD=${BUILD:-build}
+BUILD_ASAN=${BUILD_ASAN:-build-asan}
+BUILD_FUZZ=${BUILD_FUZZ:-build-fuzz}
+out=${BRIG_TEST_OUT:-$top/$BUILD/test-results}
+rm -rf "$out"; mkdir -p "$out"
+export BRIG_TOP=$top
+
+pass=0 fail=0 skip=0
+
+# count SUITE FILE: tally one suite's TAP output and show its failures.
+count() {
+    local suite=$1 file=$2 p f s
+    p=$(grep -cE '^ok ' "$file" | head -1)
+    s=$(grep -cE '^ok .*# (skip|SKIP)' "$file" | head -1)
+    f=$(grep -cE '^not ok ' "$file" | head -1)
+    p=$((p - s))
+    pass=$((pass + p)); fail=$((fail + f)); skip=$((skip + s))
+    printf '%-28s %4d passed, %d failed, %d skipped\n' "$suite" "$p" "$f" "$s"
+    grep -E '^not ok |^ok .*# (skip|SKIP)' "$file" | sed 's/^/    /'
+}
+
+# run_suite NAME CMD...: run a TAP producer; if it dies without TAP output or
+# exits non-zero with no failure reported, that is one failure of its own.
+run_suite() {
+    local name=$1; shift
+    local file="$out/$name.tap"
+    "$@" >"$file" 2>"$out/$name.log"
+    local rc=$?
+    if [ $rc -ne 0 ] && ! grep -qE '^not ok ' "$file"; then
+        echo "not ok - suite $name exited $rc without reporting a failure (see $out/$name.log)" >>"$file"
+        tail -20 "$out/$name.log" | sed 's/^/    # /' >>"$file"
+    fi
+    count "$name" "$file"
+}
+
+unit() { # unit BUILD_DIR
+    local dir=$1 t rc=0
+    for t in "$dir"/tests/unit/test_*; do
+        [ -x "$t" ] || continue
+        CMOCKA_MESSAGE_OUTPUT=TAP "$t" || rc=1
+    done
+    return $rc
+}
+
+run_suite unit unit "$BUILD"
+run_suite unit-asan env ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+    UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 unit "$BUILD_ASAN"
+[ -x tests/fuzz/replay.sh ] && run_suite fuzz-corpus tests/fuzz/replay.sh "$BUILD_FUZZ"
+if compgen -G 'tests/integration/*.bats' >/dev/null; then
+    run_suite integration env BRIG_RUNTIME="$top/$BUILD/src/runtime/brig-runtime" \
+        bats --tap tests/integration
+    run_suite integration-asan env BRIG_RUNTIME="$top/$BUILD_ASAN/src/runtime/brig-runtime" \
+        ASAN_OPTIONS=detect_leaks=0 BRIG_ASAN=1 bats --tap tests/integration
+fi
+[ -x tests/vm/run.sh ] && run_suite vm tests/vm/run.sh
+
+echo "$pass passed, $fail failed, $skip skipped"
+[ "$fail" -eq 0 ]
