@@ -320,6 +320,14 @@ json_object *spec_parse_json(const char *data, size_t len, const char *what, bri
     root = json_tokener_parse_ex(tok, data, (int)len);
     jerr = json_tokener_get_error(tok);
     end = json_tokener_get_parse_end(tok);
+    if (root == NULL && jerr == json_tokener_continue) {
+        /* A bare number at the very end ("42") is incomplete to json-c until
+         * it sees a delimiter: offer one.  Anything else still unfinished is
+         * a truncated document. */
+        root = json_tokener_parse_ex(tok, " ", 1);
+        jerr = json_tokener_get_error(tok);
+        end = len;
+    }
     json_tokener_free(tok);
 
     if (root == NULL) {
