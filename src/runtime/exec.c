@@ -98,13 +98,18 @@ static int process_from_args(struct cli_global *g, const struct exec_flags *f, c
     if (p->cwd[0] != '/')
         return cli_fail(g, "--cwd `%s`: must be an absolute path", p->cwd);
     p->terminal = f->tty;
-    brig_strv_append(&p->env, DEFAULT_PATH);
-    if (f->tty)
-        brig_strv_append(&p->env, "TERM=xterm");
-    for (char **e = f->env; e && *e; e++) {
-        if (strchr(*e, '=') == NULL || **e == '=')
-            return cli_fail(g, "--env `%s`: want KEY=VALUE", *e);
-        env_set(&p->env, *e);
+    /* Neither -e nor -t: env stays NULL and the library gives the process
+     * the container's own environment, as runc does.  Otherwise a default
+     * PATH (plus TERM for a terminal) with the -e entries over it. */
+    if (f->env != NULL || f->tty) {
+        brig_strv_append(&p->env, DEFAULT_PATH);
+        if (f->tty)
+            brig_strv_append(&p->env, "TERM=xterm");
+        for (char **e = f->env; e && *e; e++) {
+            if (strchr(*e, '=') == NULL || **e == '=')
+                return cli_fail(g, "--env `%s`: want KEY=VALUE", *e);
+            env_set(&p->env, *e);
+        }
     }
     if (f->user != NULL) {
         _cleanup_free_ char *u = brig_xstrdup(f->user);

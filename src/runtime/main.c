@@ -115,7 +115,7 @@ int main(int argc, char **argv)
 
     if (idx >= argc || strcmp(argv[idx], "help") == 0) {
         print_help();
-        r = idx >= argc ? 1 : 0;
+        r = 0; /* as runc: no command shows the help */
         goto out;
     }
     verb = argv[idx];

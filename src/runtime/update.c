@@ -110,7 +110,10 @@ static int resources_from_file(struct cli_global *g, const char *path,
         enum json_tokener_error e = json_tokener_get_error(tok);
         json_object_put(res);
         json_tokener_free(tok);
-        return cli_fail(g, "resources `%s`: invalid JSON: %s", path, json_tokener_error_desc(e));
+        /* An empty or cut-off file leaves the tokener waiting for more. */
+        return cli_fail(g, "resources `%s`: invalid JSON: %s", path,
+                        e == json_tokener_continue ? "unexpected end of input"
+                                                   : json_tokener_error_desc(e));
     }
     json_tokener_free(tok);
     if (!json_object_is_type(res, json_type_object)) {

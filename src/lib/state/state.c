@@ -288,8 +288,11 @@ struct brig_state *brig_state_load(int rootfd, const char *id, brig_error *reter
     tok = json_tokener_new();
     o = json_tokener_parse_ex(tok, buf, (int)len);
     if (o == NULL || json_tokener_get_error(tok) != json_tokener_success) {
+        enum json_tokener_error e = json_tokener_get_error(tok);
+        /* A truncated file leaves the tokener waiting for more input. */
         brig_error_set(reterr, 0, "load state of container `%s`: invalid JSON: %s", id,
-                       json_tokener_error_desc(json_tokener_get_error(tok)));
+                       e == json_tokener_continue ? "unexpected end of input"
+                                                  : json_tokener_error_desc(e));
         json_object_put(o);
         json_tokener_free(tok);
         return NULL;
