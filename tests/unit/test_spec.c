@@ -369,6 +369,9 @@ static const struct error_case error_cases[] = {
      "linux.namespaces[2].type: unknown namespace type \"foo\""},
     {"linux.namespaces.2.type", "\"pid\"",
      "linux.namespaces[2].type: duplicate namespace type \"pid\""},
+    /* Document text in a message is escaped: an error stays one line. */
+    {"linux.namespaces.2.type", "\"a\\nb\\u001b[2J\"",
+     "linux.namespaces[2].type: unknown namespace type \"a\\x0ab\\x1b[2J\""},
     {"linux.namespaces.1.path", "\"netns\"", "linux.namespaces[1].path: must be an absolute path"},
     {"linux.uidMappings.0.size", DEL, "linux.uidMappings[0].size: is required"},
     {"linux.gidMappings.1.hostID", "-1",

@@ -21,16 +21,40 @@ char *spec_path_index(const char *parent, size_t i)
     return brig_xasprintf("%s[%zu]", parent, i);
 }
 
+/* Control characters become "\xNN": values and keys in messages come from
+ * the document, and an error must stay one line that cannot forge log
+ * entries or move a terminal's cursor. */
+static char *escape_controls(const char *s)
+{
+    size_t n = 0;
+    char *out, *o;
+
+    for (const char *c = s; *c; c++)
+        n += ((unsigned char)*c < 0x20 || *c == 0x7f) ? 4 : 1;
+    out = o = brig_xmalloc0(n + 1);
+    for (const char *c = s; *c; c++) {
+        if ((unsigned char)*c < 0x20 || *c == 0x7f)
+            o += sprintf(o, "\\x%02x", (unsigned char)*c);
+        else
+            *o++ = *c;
+    }
+    *o = '\0';
+    return out;
+}
+
 int spec_error(brig_error *reterr, const char *path, const char *fmt, ...)
 {
-    _cleanup_free_ char *msg = NULL;
+    _cleanup_free_ char *msg = NULL, *line = NULL;
     va_list ap;
 
     va_start(ap, fmt);
     if (vasprintf(&msg, fmt, ap) < 0)
-        msg = NULL;
+        abort();
     va_end(ap);
-    return brig_error_set(reterr, 0, "%s: %s", path, msg ? msg : "invalid value");
+    line = brig_xasprintf("%s: %s", path, msg);
+    free(msg);
+    msg = escape_controls(line);
+    return brig_error_set(reterr, 0, "%s", msg);
 }
 
 bool spec_get(json_object *obj, const char *key, json_object **ret)
