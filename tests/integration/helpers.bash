@@ -46,6 +46,9 @@ template_rootfs() {
         if [ ! -x "$TEMPLATE/bin/busybox" ]; then
             rm -rf "$BATS_RUN_TMPDIR/template"
             "$MKBUNDLE" --rootfs-only "$BATS_RUN_TMPDIR/template" >&2
+            # A user-namespaced container's root (an unprivileged host uid)
+            # must be able to reach the rootfs through these directories.
+            chmod 755 "$BATS_RUN_TMPDIR" "$BATS_RUN_TMPDIR/template"
         fi
     ) 9>"$BATS_RUN_TMPDIR/template.lock"
 }
