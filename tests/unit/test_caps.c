@@ -4,6 +4,7 @@
  * stay in the parent. */
 #include <errno.h>
 #include <grp.h>
+#include <sched.h>
 #include <linux/capability.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -329,6 +330,49 @@ static void test_set_user_deny_setgroups(void **state)
     assert_int_equal(run_child(child_set_user_deny_setgroups, NULL), 0);
 }
 
+static int write_proc(const char *path, const char *s)
+{
+    FILE *f = fopen(path, "we");
+    int r;
+
+    if (f == NULL)
+        return -1;
+    r = fputs(s, f) < 0 ? -1 : 0;
+    if (fclose(f) != 0)
+        r = -1;
+    return r;
+}
+
+/* In a user namespace whose setgroups is "deny", apply still switches ids
+ * and skips the additional gids, as runc and crun do. */
+static int child_userns_setgroups_denied(void *arg)
+{
+    uint32_t gids[] = {10};
+    struct brig_spec_user user = {
+        .uid = 0, .gid = 0, .additional_gids = gids, .n_additional_gids = 1};
+    struct brig_spec_caps caps = {
+        .bounding = BIT(CAP_CHOWN), .permitted = BIT(CAP_CHOWN), .effective = BIT(CAP_CHOWN)};
+
+    if (unshare(CLONE_NEWUSER) < 0)
+        return 30;
+    if (write_proc("/proc/self/setgroups", "deny") < 0)
+        return 31;
+    if (write_proc("/proc/self/uid_map", "0 0 1") < 0 ||
+        write_proc("/proc/self/gid_map", "0 0 1") < 0)
+        return 32;
+    if (apply_or_report(&caps, &user) < 0)
+        return 10;
+    if (getuid() != 0 || getgid() != 0)
+        return 11;
+    return expect_masks(&caps);
+}
+
+static void test_userns_setgroups_denied(void **state)
+{
+    skip_unless_root();
+    assert_int_equal(run_child(child_userns_setgroups_denied, NULL), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -341,6 +385,7 @@ int main(void)
         cmocka_unit_test(test_ambient_needs_inheritable),
         cmocka_unit_test(test_effective_beyond_permitted),
         cmocka_unit_test(test_set_user_deny_setgroups),
+        cmocka_unit_test(test_userns_setgroups_denied),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

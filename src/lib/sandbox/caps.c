@@ -190,13 +190,12 @@ int brig_caps_apply(const struct brig_spec_caps *caps, const struct brig_spec_us
         return -1;
 
     if (user != NULL) {
+        /* Where setgroups is denied (rootless user namespace) the
+         * additional gids cannot be set at all; runc and crun then skip
+         * them silently, and so does brig, so such configs start the same.
+         * Skipping only withholds groups, it never grants one. */
         bool deny = setgroups_denied();
 
-        if (deny && user->n_additional_gids > 0)
-            return brig_error_set(reterr, 0,
-                                  "set %zu additional groups: setgroups is denied in this user "
-                                  "namespace",
-                                  user->n_additional_gids);
         /* Without KEEPCAPS the switch away from uid 0 empties the permitted
          * set, and step 3 could no longer keep what the spec asks for. */
         if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
