@@ -29,20 +29,43 @@
 
 #define BIT(c) (UINT64_C(1) << (c))
 
-/* The data files sit beside this source; meson runs tests from the build
- * root and compiles with a path relative to it, so __FILE__ finds them. */
+/* The data files sit beside this source.  Tests run from the build root
+ * (meson), from the repository (tests/run-all.sh) or by hand, so look in
+ * each place that can hold them: $BRIG_TEST_DATA, $BRIG_TOP/tests/unit/data,
+ * beside __FILE__ (a path relative to the build root), and relative to this
+ * executable (BUILD/tests/unit/test_spec). */
 static char *data_path(const char *name)
 {
-    const char *env = getenv("BRIG_TEST_DATA");
-    _cleanup_free_ char *src = brig_xstrdup(__FILE__);
-    char *slash = strrchr(src, '/');
+    _cleanup_free_ char *src = brig_xstrdup(__FILE__), *exe = NULL;
+    const char *env_data = getenv("BRIG_TEST_DATA"), *env_top = getenv("BRIG_TOP");
+    char *dirs[5] = {NULL};
+    char *slash, *found = NULL;
+    size_t n = 0;
 
-    if (env != NULL)
-        return brig_xasprintf("%s/spec/%s", env, name);
-    if (slash == NULL)
-        return brig_xasprintf("data/spec/%s", name);
-    *slash = '\0';
-    return brig_xasprintf("%s/data/spec/%s", src, name);
+    if (env_data != NULL)
+        dirs[n++] = brig_xasprintf("%s/spec", env_data);
+    if (env_top != NULL)
+        dirs[n++] = brig_xasprintf("%s/tests/unit/data/spec", env_top);
+    slash = strrchr(src, '/');
+    if (slash != NULL) {
+        *slash = '\0';
+        dirs[n++] = brig_xasprintf("%s/data/spec", src);
+    }
+    exe = realpath("/proc/self/exe", NULL);
+    if (exe != NULL && (slash = strrchr(exe, '/')) != NULL) {
+        *slash = '\0';
+        dirs[n++] = brig_xasprintf("%s/../../../tests/unit/data/spec", exe);
+    }
+    dirs[n++] = brig_xstrdup("tests/unit/data/spec");
+    for (size_t i = 0; i < n; i++) {
+        _cleanup_free_ char *p = brig_xasprintf("%s/%s", dirs[i], name);
+        if (found == NULL && access(p, R_OK) == 0)
+            found = TAKE_PTR(p);
+        free(dirs[i]);
+    }
+    if (found == NULL)
+        fail_msg("test data `%s` not found (set BRIG_TEST_DATA to tests/unit/data)", name);
+    return found;
 }
 
 static char *read_data(const char *name, size_t *len)
@@ -52,7 +75,7 @@ static char *read_data(const char *name, size_t *len)
     char *buf = NULL;
 
     if (brig_read_file_at(AT_FDCWD, p, 1 << 20, &buf, len, &err) < 0)
-        fail_msg("%s (set BRIG_TEST_DATA to tests/unit/data)", err->msg);
+        fail_msg("%s", err->msg);
     return buf;
 }
 
