@@ -791,6 +791,116 @@ static void test_userns_locked(void **state)
     run_child(child_userns_locked, *state);
 }
 
+/* tmpcopyup: the image's files at the destination show up in the tmpfs,
+ * symlinks stay symlinks, and "ro" applies after the copy. */
+static void child_tmpcopyup(struct fixture *fx)
+{
+    struct test_spec t = {0};
+    struct brig_rootfs_ctx c;
+    brig_error err = NULL;
+    struct brig_spec_mount *m;
+    struct statfs sfs;
+    struct stat st;
+    char *buf = NULL;
+
+    CHECK(brig_mkdir_p_at(AT_FDCWD, pathf("%s/etc/sub", fx->root), 0755, &err) == 0);
+    write_file(pathf("%s/etc/sub/conf", fx->root), "image-conf");
+    CHECK(chmod(pathf("%s/etc/sub/conf", fx->root), 0600) == 0);
+    CHECK(symlink("/etc/passwd", pathf("%s/etc/pw", fx->root)) == 0);
+    m = add_mount(&t, "/etc", "tmpfs", "tmpfs", MS_RDONLY | MS_NOSUID, NULL);
+    m->opts.tmpcopyup = true;
+    ctx_init(&c, &t, fx->root);
+    CHECK_OK(brig_rootfs_prepare(&c, &err), err);
+
+    CHECK(statfs(pathf("%s/etc", fx->root), &sfs) == 0 && sfs.f_type == TMPFS_MAGIC);
+    check_mount(pathf("%s/etc", fx->root), "tmpfs", (const char *const[]){"ro", "nosuid", NULL});
+    CHECK_OK(brig_read_file_at(AT_FDCWD, pathf("%s/etc/sub/conf", fx->root), 64, &buf, NULL, &err),
+             err);
+    CHECK(strcmp(buf, "image-conf") == 0);
+    free(buf);
+    CHECK(stat(pathf("%s/etc/sub/conf", fx->root), &st) == 0 && (st.st_mode & 07777) == 0600);
+    check_symlink(pathf("%s/etc/pw", fx->root), "/etc/passwd");
+    CHECK(write_errno(pathf("%s/etc/new", fx->root)) == EROFS);
+}
+
+static void test_tmpcopyup(void **state)
+{
+    run_child(child_tmpcopyup, *state);
+}
+
+/* A relative bind source is relative to the working directory (the
+ * runtime runs in the bundle). */
+static void child_relative_source(struct fixture *fx)
+{
+    struct test_spec t = {0};
+    struct brig_rootfs_ctx c;
+    brig_error err = NULL;
+
+    CHECK(mkdir(pathf("%s/vol", fx->host), 0755) == 0);
+    write_file(pathf("%s/vol/m", fx->host), "m");
+    CHECK(chdir(fx->host) == 0);
+    add_mount(&t, "/vol", "bind", "vol", MS_BIND, NULL);
+    ctx_init(&c, &t, fx->root);
+    CHECK_OK(brig_rootfs_prepare(&c, &err), err);
+    CHECK(access(pathf("%s/vol/m", fx->root), F_OK) == 0);
+}
+
+static void test_relative_source(void **state)
+{
+    run_child(child_relative_source, *state);
+}
+
+/* rootfsPropagation "rshared": pivot_root still works (the rootfs's parent
+ * mount is made private first) and the container's "/" ends up shared. */
+static void child_rshared(struct fixture *fx)
+{
+    struct test_spec t = {0};
+    struct brig_rootfs_ctx c;
+    brig_error err = NULL;
+    struct mnt m;
+
+    t.spec.linux_.rootfs_propagation = MS_SHARED | MS_REC;
+    add_mount(&t, "/proc", "proc", "proc", 0, NULL);
+    ctx_init(&c, &t, fx->root);
+    CHECK_OK(brig_rootfs_prepare(&c, &err), err);
+    CHECK_OK(brig_rootfs_pivot(&c, &err), err);
+    CHECK(find_mount("/", &m));
+    CHECK(strstr(m.optional, "shared:") != NULL);
+    CHECK(access("/bin/busybox", X_OK) == 0);
+}
+
+static void test_rshared(void **state)
+{
+    run_child(child_rshared, *state);
+}
+
+/* sysfs in a user namespace that owns no network namespace: EPERM from
+ * the kernel, so the host's /sys is bound instead, with the flags asked. */
+static void child_userns_sysfs(struct fixture *fx)
+{
+    struct test_spec t = {0};
+    struct brig_rootfs_ctx c;
+    brig_error err = NULL;
+    const char *map = "0 0 1\n";
+
+    CHECK(unshare(CLONE_NEWUSER | CLONE_NEWNS) == 0);
+    CHECK(brig_write_file_at(AT_FDCWD, "/proc/self/setgroups", "deny", 4, 0, &err) == 0);
+    CHECK(brig_write_file_at(AT_FDCWD, "/proc/self/uid_map", map, strlen(map), 0, &err) == 0);
+    CHECK(brig_write_file_at(AT_FDCWD, "/proc/self/gid_map", map, strlen(map), 0, &err) == 0);
+    add_mount(&t, "/sys", "sysfs", "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+    ctx_init(&c, &t, fx->root);
+    c.in_userns = true;
+    CHECK_OK(brig_rootfs_prepare(&c, &err), err);
+    check_mount(pathf("%s/sys", fx->root), "sysfs",
+                (const char *const[]){"ro", "nosuid", "nodev", "noexec", NULL});
+    CHECK(access(pathf("%s/sys/kernel", fx->root), F_OK) == 0);
+}
+
+static void test_userns_sysfs(void **state)
+{
+    run_child(child_userns_sysfs, *state);
+}
+
 static void test_default_devices(void **state)
 {
     size_t n = 0;
@@ -822,6 +932,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_no_pivot, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rro, setup, teardown),
         cmocka_unit_test_setup_teardown(test_userns_locked, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tmpcopyup, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_relative_source, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rshared, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_userns_sysfs, setup, teardown),
     };
 
     if (geteuid() != 0) {

@@ -9,6 +9,7 @@
  * never at the host (CVE-2021-30465). */
 #include "sandbox/rootfs_internal.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -283,7 +284,7 @@ static int check_proc_bind(const char *inner, const char *source, brig_error *re
  * them fails with EPERM.  Then repeat the locked ones, as runc does, unless
  * the spec explicitly asked to clear that flag ("suid", "rw"): then the
  * EPERM is the honest answer. */
-static int remount_bind(int fd, const struct brig_spec_mount *m, const char *dest,
+static int remount_bind(int fd, const struct brig_spec_mount *m, const char *dest, const char *type,
                         unsigned long flags, brig_error *reterr)
 {
     char p[BRIG_FD_PATH_MAX];
@@ -302,8 +303,8 @@ static int remount_bind(int fd, const struct brig_spec_mount *m, const char *des
         if (mount(NULL, p, NULL, MS_REMOUNT | MS_BIND | flags | locked, NULL) == 0)
             return 0;
     }
-    return brig_error_set(reterr, saved, "mount `%s` on `%s` (type bind): remount with flags 0x%lx",
-                          m->source, dest, flags);
+    return brig_error_set(reterr, saved, "mount `%s` on `%s` (type %s): remount with flags 0x%lx",
+                          m->source ? m->source : type, dest, type, flags);
 }
 
 static int mount_bind(const struct brig_rootfs_ctx *c, int rootfd, size_t i, const char *dest,
@@ -342,7 +343,7 @@ static int mount_bind(const struct brig_rootfs_ctx *c, int rootfd, size_t i, con
     /* The first bind ignores every flag but MS_BIND|MS_REC; the others
      * (ro, nosuid, nodev, noexec, atime) need a remount. */
     flags = m->opts.flags & ~(MS_BIND | MS_REC | MS_REMOUNT | BRIG_MS_PROPAGATION);
-    if (flags != 0 && remount_bind(fd, m, dest, flags, reterr) < 0)
+    if (flags != 0 && remount_bind(fd, m, dest, "bind", flags, reterr) < 0)
         return -1;
     if (m->opts.recursive_ro) {
         struct mount_attr attr = {.attr_set = MOUNT_ATTR_RDONLY};
@@ -353,6 +354,77 @@ static int mount_bind(const struct brig_rootfs_ctx *c, int rootfd, size_t i, con
                                     m->source, dest);
     }
     return TAKE_FD(fd);
+}
+
+/* tmpcopyup: copy what the image has at a tmpfs destination into the new
+ * tmpfs.  The source fd was opened before mounting, so it still sees the
+ * directory underneath.  The tree belongs to the container: everything is
+ * relative to directory fds and O_NOFOLLOW, so a symlink in it is copied as
+ * a symlink and never followed. */
+static int copy_tree(int srcfd, int dstfd, const char *dest, int depth, brig_error *reterr)
+{
+    _cleanup_closedir_ DIR *d = NULL;
+    struct dirent *de;
+    int dupfd;
+
+    if (depth > 128)
+        return brig_error_set(reterr, ELOOP, "tmpcopyup `%s`: tree deeper than 128", dest);
+    dupfd = fcntl(srcfd, F_DUPFD_CLOEXEC, 3);
+    if (dupfd < 0 || (d = fdopendir(dupfd)) == NULL) {
+        if (dupfd >= 0)
+            close(dupfd);
+        return brig_error_errno(reterr, "tmpcopyup `%s`: read directory", dest);
+    }
+    while ((errno = 0, de = readdir(d)) != NULL) {
+        const char *n = de->d_name;
+        _cleanup_close_ int in = -1, out = -1;
+        struct stat st;
+
+        if (strcmp(n, ".") == 0 || strcmp(n, "..") == 0)
+            continue;
+        if (fstatat(srcfd, n, &st, AT_SYMLINK_NOFOLLOW) < 0)
+            return brig_error_errno(reterr, "tmpcopyup `%s/%s`: stat", dest, n);
+        if (S_ISDIR(st.st_mode)) {
+            if (mkdirat(dstfd, n, st.st_mode & 07777) < 0 ||
+                (in = openat(srcfd, n, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0 ||
+                (out = openat(dstfd, n, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+                return brig_error_errno(reterr, "tmpcopyup `%s/%s`", dest, n);
+            if (copy_tree(in, out, dest, depth + 1, reterr) < 0)
+                return -1;
+        } else if (S_ISREG(st.st_mode)) {
+            char buf[65536];
+            ssize_t r;
+
+            in = openat(srcfd, n, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+            out = openat(dstfd, n, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                         st.st_mode & 07777);
+            if (in < 0 || out < 0)
+                return brig_error_errno(reterr, "tmpcopyup `%s/%s`", dest, n);
+            while ((r = read(in, buf, sizeof(buf))) > 0)
+                if (brig_write_all(out, buf, (size_t)r) < 0)
+                    return brig_error_errno(reterr, "tmpcopyup `%s/%s`: write", dest, n);
+            if (r < 0)
+                return brig_error_errno(reterr, "tmpcopyup `%s/%s`: read", dest, n);
+        } else if (S_ISLNK(st.st_mode)) {
+            char target[PATH_MAX];
+            ssize_t r = readlinkat(srcfd, n, target, sizeof(target) - 1);
+
+            if (r < 0)
+                return brig_error_errno(reterr, "tmpcopyup `%s/%s`: readlink", dest, n);
+            target[r] = '\0';
+            if (symlinkat(target, dstfd, n) < 0)
+                return brig_error_errno(reterr, "tmpcopyup `%s/%s`: symlink", dest, n);
+        } else if (mknodat(dstfd, n, st.st_mode, st.st_rdev) < 0) {
+            return brig_error_errno(reterr, "tmpcopyup `%s/%s`: mknod", dest, n);
+        }
+        /* mkdir/open/mknod honour the umask; repeat mode and owner. */
+        if (fchownat(dstfd, n, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) < 0 ||
+            (!S_ISLNK(st.st_mode) && fchmodat(dstfd, n, st.st_mode & 07777, 0) < 0))
+            return brig_error_errno(reterr, "tmpcopyup `%s/%s`: set owner and mode", dest, n);
+    }
+    if (errno != 0)
+        return brig_error_errno(reterr, "tmpcopyup `%s`: read directory", dest);
+    return 0;
 }
 
 /* proc and sysfs only on a real directory: mounting them through a symlink
@@ -385,21 +457,38 @@ static int mount_fs(const struct brig_rootfs_ctx *c, int rootfd, size_t i, const
     const char *type = m->type;
     const char *source = m->source ? m->source : type;
     _cleanup_free_ char *labeled = NULL;
-    _cleanup_close_ int fd = -1;
+    _cleanup_close_ int fd = -1, below = -1, top = -1;
     const char *data = m->opts.data;
     char p[BRIG_FD_PATH_MAX];
     unsigned long flags = m->opts.flags & ~(BRIG_MS_PROPAGATION | MS_REC | MS_BIND);
 
     /* A read-only /dev tmpfs still needs its device nodes: it is mounted
      * writable here and made read-only in brig_rootfs_finalize. */
+    bool copyup = m->opts.tmpcopyup && strcmp(type, "tmpfs") == 0;
+    bool ro_after = false;
+
     if (strcmp(dest, "/dev") == 0 && strcmp(type, "tmpfs") == 0)
         flags &= ~MS_RDONLY;
+    /* Likewise a read-only tmpfs that is first filled by tmpcopyup. */
+    if (copyup && (flags & MS_RDONLY)) {
+        flags &= ~MS_RDONLY;
+        ro_after = true;
+    }
     if ((strcmp(type, "proc") == 0 || strcmp(type, "sysfs") == 0) &&
         check_real_dir(rootfd, dest, reterr) < 0)
         return brig_error_wrap(reterr, "mount `%s` on `%s` (type %s)", source, dest, type);
     fd = open_mount_target(rootfd, dest, false, reterr);
     if (fd < 0)
         return brig_error_wrap(reterr, "mount `%s` on `%s` (type %s)", source, dest, type);
+    if (copyup) {
+        char fp[BRIG_FD_PATH_MAX];
+        brig_fd_path(fd, fp);
+        /* Reopening our own O_PATH fd: the same directory, now readable. */
+        below = open(fp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (below < 0)
+            return brig_error_errno(reterr, "mount `%s` on `%s` (type %s): open for tmpcopyup",
+                                    source, dest, type);
+    }
     if (c->mount_label != NULL && takes_mount_label(type)) {
         labeled = brig_label_mount_data(data, c->mount_label);
         data = labeled;
@@ -418,7 +507,7 @@ static int mount_fs(const struct brig_rootfs_ctx *c, int rootfd, size_t i, const
         fd = reopen_mounted(rootfd, dest, reterr);
         if (fd < 0)
             return brig_error_wrap(reterr, "mount `%s` on `%s` (type %s)", source, dest, type);
-        if (flags != 0 && remount_bind(fd, m, dest, flags, reterr) < 0)
+        if (flags != 0 && remount_bind(fd, m, dest, m->type ? m->type : "bind", flags, reterr) < 0)
             return -1;
         return TAKE_FD(fd);
     }
@@ -426,6 +515,17 @@ static int mount_fs(const struct brig_rootfs_ctx *c, int rootfd, size_t i, const
     fd = reopen_mounted(rootfd, dest, reterr);
     if (fd < 0)
         return brig_error_wrap(reterr, "mount `%s` on `%s` (type %s)", source, dest, type);
+    if (below >= 0) {
+        brig_fd_path(fd, p);
+        top = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (top < 0)
+            return brig_error_errno(reterr, "mount `%s` on `%s` (type %s): open for tmpcopyup",
+                                    source, dest, type);
+        if (copy_tree(below, top, dest, 0, reterr) < 0)
+            return brig_error_wrap(reterr, "mount `%s` on `%s` (type %s)", source, dest, type);
+        if (ro_after && remount_bind(fd, m, dest, type, flags | MS_RDONLY, reterr) < 0)
+            return -1;
+    }
     return TAKE_FD(fd);
 }
 
