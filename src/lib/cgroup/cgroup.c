@@ -392,10 +392,10 @@ static int discover_hierarchies(struct brig_cgroup *cg, brig_error *reterr)
         if (strcmp(fstype, "cgroup2") == 0) {
             if (have_unified || cg->mode == BRIG_CGROUP_V1)
                 continue;
-            /* On a v2 host only the mount at /sys/fs/cgroup counts; a
-             * hybrid host's unified tree may sit elsewhere, take the first. */
-            if (cg->mode == BRIG_CGROUP_V2 && strcmp(fields[4], CGROUP_ROOT) != 0 &&
-                strcmp(fields[4], CGROUP_UNIFIED) != 0)
+            /* Only the mounts the layout was detected from count; other
+             * cgroup2 mounts (a container's bind mounts, a test's) are
+             * views, not the host's tree. */
+            if (strcmp(fields[4], CGROUP_ROOT) != 0 && strcmp(fields[4], CGROUP_UNIFIED) != 0)
                 continue;
             struct brig_cg_hier *h = hier_add(cg);
             h->kind = BRIG_CG_KIND_UNIFIED;
@@ -926,8 +926,18 @@ static int collect_pids(const char *dir, pid_t **pids, size_t *n, brig_error *re
         if (de->d_type != DT_DIR || de->d_name[0] == '.')
             continue;
         _cleanup_free_ char *sub = brig_xasprintf("%s/%s", dir, de->d_name);
-        if (collect_pids(sub, pids, n, reterr) < 0 && errno != ENOENT)
+        brig_error sub_err = NULL;
+        /* A child cgroup removed while we walk is not an error. */
+        if (collect_pids(sub, pids, n, &sub_err) < 0 && sub_err->errnum != ENOENT) {
+            if (reterr != NULL) {
+                brig_error_free(reterr);
+                *reterr = sub_err;
+            } else {
+                brig_error_free(&sub_err);
+            }
             return -1;
+        }
+        brig_error_free(&sub_err);
     }
     return 0;
 }

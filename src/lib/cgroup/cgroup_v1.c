@@ -166,7 +166,8 @@ static int apply_memory(const struct brig_cgroup *cg, const struct brig_spec_res
         }
     } else if (set_limit) {
         if (write_mem(h->dir, "memory.limit_in_bytes", res->memory_limit, reterr) < 0) {
-            if ((*reterr)->errnum == EINVAL || (*reterr)->errnum == EBUSY)
+            if (reterr != NULL && *reterr != NULL &&
+                ((*reterr)->errnum == EINVAL || (*reterr)->errnum == EBUSY))
                 return brig_error_wrap(reterr, "set memory.limit (above the current memory+swap "
                                                "limit, or below current usage?)");
             return -1;

@@ -66,7 +66,7 @@ static int set(const char *dir, const char *file, const char *value, brig_error 
 {
     if (brig_cg_write(dir, file, value, reterr) == 0)
         return 0;
-    if ((*reterr)->errnum == ENOENT) {
+    if (reterr != NULL && *reterr != NULL && (*reterr)->errnum == ENOENT) {
         size_t l = strcspn(file, ".");
         return brig_error_set(reterr, 0,
                               "set `%s`: the `%.*s` controller is not available in `%s` (not in "

@@ -138,7 +138,7 @@ static int sys_bpf(int cmd, union bpf_attr *attr)
 
 static int load_program(const struct prog *p, brig_error *reterr)
 {
-    static char log[16384];
+    _cleanup_free_ char *log = brig_xmalloc0(16384);
     union bpf_attr attr;
     int fd;
 
@@ -157,11 +157,11 @@ static int load_program(const struct prog *p, brig_error *reterr)
         log[0] = '\0';
         attr.log_level = 1;
         attr.log_buf = (uint64_t)(uintptr_t)log;
-        attr.log_size = sizeof(log);
+        attr.log_size = 16384;
         fd = sys_bpf(BPF_PROG_LOAD, &attr);
         if (fd >= 0)
             return fd;
-        log[sizeof(log) - 1] = '\0';
+        log[16383] = '\0';
         return brig_error_set(reterr, saved, "load device eBPF program (%zu insns): %.300s", p->n,
                               log);
     }
