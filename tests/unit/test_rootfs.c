@@ -486,6 +486,16 @@ static void child_refusals(struct fixture *fx)
         CHECK_FAILS(brig_rootfs_prepare(&c, &err), err, "`/proc/keys` is inside /proc");
     }
     {
+        /* Not only binds: a tmpfs over /proc/sys hides what readonlyPaths
+         * protect. */
+        struct test_spec t = {0};
+        add_mount(&t, "/proc", "proc", "proc", 0, NULL);
+        add_mount(&t, "/proc/sys", "tmpfs", "tmpfs", 0, NULL);
+        ctx_init(&c, &t, fx->root);
+        CHECK_FAILS(brig_rootfs_prepare(&c, &err), err,
+                    "mount `tmpfs` on `/proc/sys` (type tmpfs): `/proc/sys` is inside /proc");
+    }
+    {
         struct test_spec t = {0};
         add_mount(&t, "/m", "bind", fx->host, MS_BIND, NULL)->opts.idmap = true;
         ctx_init(&c, &t, fx->root);
@@ -628,6 +638,13 @@ static void setup_pivot_spec(struct fixture *fx, struct test_spec *t, char **mas
 
     add_mount(t, "/proc", "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
     add_mount(t, "/dev", "tmpfs", "tmpfs", MS_NOSUID | MS_RDONLY, "mode=755");
+    /* The rest of `runc spec`'s defaults, but cgroups. */
+    add_mount(t, "/dev/pts", "devpts", "devpts", MS_NOSUID | MS_NOEXEC,
+              "newinstance,ptmxmode=0666,mode=0620,gid=5");
+    add_mount(t, "/dev/shm", "tmpfs", "shm", MS_NOSUID | MS_NOEXEC | MS_NODEV,
+              "mode=1777,size=65536k");
+    add_mount(t, "/dev/mqueue", "mqueue", "mqueue", MS_NOSUID | MS_NOEXEC | MS_NODEV, NULL);
+    add_mount(t, "/sys", "sysfs", "sysfs", MS_NOSUID | MS_NOEXEC | MS_NODEV | MS_RDONLY, NULL);
     t->spec.linux_.masked_paths = masked;
     t->spec.linux_.readonly_paths = readonly;
     t->spec.root_readonly = true;
@@ -670,6 +687,12 @@ static void check_pivoted(struct fixture *fx)
     CHECK(fd >= 0 && write(fd, "x", 1) == 1);
     close(fd);
     CHECK(statfs("/dev", &sfs) == 0 && sfs.f_type == TMPFS_MAGIC);
+    /* /dev/ptmx -> pts/ptmx opens the container's own devpts instance. */
+    fd = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+    CHECK(fd >= 0);
+    close(fd);
+    CHECK(write_errno("/dev/shm/f") == 0);
+    CHECK(write_errno("/sys/kernel/f") == EROFS);
     /* The root is usable: exec a program from it. */
     pid = fork();
     CHECK(pid >= 0);
@@ -698,7 +721,8 @@ static void child_pivot(struct fixture *fx)
     check_pivoted(fx);
     /* The old root is gone: only the rootfs and what the spec mounted. */
     CHECK(find_mount("/", &m) && has_opt(m.opts, "ro"));
-    CHECK(!find_mount("/sys", &m));
+    CHECK(find_mount("/sys", &m) && has_opt(m.opts, "ro"));
+    CHECK(find_mount("/dev/mqueue", &m) && strcmp(m.fstype, "mqueue") == 0);
     CHECK(!find_mount(fx->root, &m));
 }
 

@@ -257,14 +257,14 @@ static const char *const proc_bind_allowed[] = {
     "/proc/net/dev", "/proc/sys/kernel/ns_last_pid",
 };
 
-static int check_proc_bind(const char *inner, const char *source, brig_error *reterr)
+static int check_proc_cover(const char *inner, const char *source, bool bind, brig_error *reterr)
 {
     struct statfs sfs;
 
     if (strcmp(inner, "/proc") == 0) {
-        if (statfs(source, &sfs) == 0 && sfs.f_type == PROC_SUPER_MAGIC)
+        if (bind && statfs(source, &sfs) == 0 && sfs.f_type == PROC_SUPER_MAGIC)
             return 0;
-        return brig_error_set(reterr, EPERM, "`%s` cannot be bound on `/proc`: not a procfs",
+        return brig_error_set(reterr, EPERM, "`%s` cannot be mounted on `/proc`: not a procfs",
                               source);
     }
     if (!brig_str_has_prefix(inner, "/proc/"))
@@ -329,7 +329,7 @@ static int mount_bind(const struct brig_rootfs_ctx *c, int rootfd, size_t i, con
     if (fd < 0)
         return brig_error_wrap(reterr, "mount `%s` on `%s` (type bind)", m->source, dest);
     if (brig_rootfs_check_inside(rootfd, fd, dest, &inner, reterr) < 0 ||
-        check_proc_bind(inner, m->source, reterr) < 0)
+        check_proc_cover(inner, m->source, true, reterr) < 0)
         return brig_error_wrap(reterr, "mount `%s` on `%s` (type bind)", m->source, dest);
 
     brig_fd_path(fd, p);
@@ -480,6 +480,12 @@ static int mount_fs(const struct brig_rootfs_ctx *c, int rootfd, size_t i, const
     fd = open_mount_target(rootfd, dest, false, reterr);
     if (fd < 0)
         return brig_error_wrap(reterr, "mount `%s` on `%s` (type %s)", source, dest, type);
+    if (strcmp(type, "proc") != 0) {
+        _cleanup_free_ char *inner = NULL;
+        if (brig_rootfs_check_inside(rootfd, fd, dest, &inner, reterr) < 0 ||
+            check_proc_cover(inner, source, false, reterr) < 0)
+            return brig_error_wrap(reterr, "mount `%s` on `%s` (type %s)", source, dest, type);
+    }
     if (copyup) {
         char fp[BRIG_FD_PATH_MAX];
         brig_fd_path(fd, fp);
