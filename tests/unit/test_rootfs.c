@@ -446,6 +446,7 @@ static void child_unknown_fstype(struct fixture *fx)
     ctx_init(&c, &t, fx->root);
     CHECK_FAILS(brig_rootfs_prepare(&c, &err), err,
                 "mount `brigfs-nosuch` on `/x` (type brigfs-nosuch): No such device");
+    brig_error_free(&err);
 }
 
 static void test_unknown_fstype(void **state)
