@@ -541,6 +541,15 @@ static void test_load_file_errors(void **state)
         _cleanup_free_ char *want = brig_xasprintf("load `%s`: ociVersion: must be a string", p);
         assert_string_equal(err->msg, want);
     }
+    brig_error_free(&err);
+
+    /* The bundle directory itself names its config.json. */
+    s = brig_spec_load_file(dir, &err);
+    assert_null(s);
+    {
+        _cleanup_free_ char *want = brig_xasprintf("load `%s`: ociVersion: must be a string", p);
+        assert_string_equal(err->msg, want);
+    }
     unlink(p);
     rmdir(dir);
 }

@@ -8,6 +8,7 @@
 #include <limits.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 
 #include "core/util.h"
 #include "spec/spec_internal.h"
@@ -466,10 +467,14 @@ struct brig_spec *brig_spec_load_data(const char *data, size_t len, brig_error *
 
 struct brig_spec *brig_spec_load_file(const char *path, brig_error *reterr)
 {
-    _cleanup_free_ char *buf = NULL;
+    _cleanup_free_ char *buf = NULL, *file = NULL;
     struct brig_spec *spec;
+    struct stat st;
     size_t len = 0;
 
+    /* Callers hold either the bundle or its config.json: take both. */
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+        path = file = brig_xasprintf("%s/config.json", path);
     if (brig_read_file_at(AT_FDCWD, path, SPEC_MAX_FILE_SIZE, &buf, &len, reterr) < 0)
         return NULL;
     spec = brig_spec_load_data(buf, len, reterr);
