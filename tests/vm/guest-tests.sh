@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# The guest suite, as `make check` runs it: build the test guest if needed,
+# boot it once running selinux-smoke.sh (enforcing SELinux, cgroup v2) and
+# print its TAP on stdout.  Whatever breaks on the way (missing tools, image
+# build, boot, timeout) is reported as a `not ok - guest: ...` line, never
+# as a hang or a silent pass.  Progress and the guest console go to stderr.
+#
+# Results (the guest's dmesg.txt with its avc records, console.txt) are
+# kept in $BRIG_TEST_OUT/vm when BRIG_TEST_OUT is set.
+set -uo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+timeout_s=${BRIG_VM_TIMEOUT:-900}
+n=0 failed=0
+
+emit() { # emit "ok|not ok" DESCRIPTION [COMMENT-LINES...]
+    local status=$1 desc=$2
+    shift 2
+    n=$((n + 1))
+    [ "$status" = ok ] || failed=$((failed + 1))
+    echo "$status - guest: $desc"
+    for line in "$@"; do printf '%s\n' "$line" | sed 's/^/#   /'; done
+}
+finish() {
+    echo "1..$n"
+    [ "$failed" = 0 ]
+    exit
+}
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/brig-guest-tests.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+if [ -n "${BRIG_TEST_OUT:-}" ]; then
+    results=$BRIG_TEST_OUT/vm
+    rm -rf "$results"
+else
+    results=$work/results
+fi
+
+if [ "$(id -u)" != 0 ]; then
+    emit "not ok" "must run as root (the image build needs mmdebstrap, chroot, mke2fs -d)"
+    finish
+fi
+missing=
+for tool in qemu-system-x86_64 mmdebstrap mke2fs cpio depmod timeout; do
+    command -v "$tool" >/dev/null || missing="$missing $tool"
+done
+if [ -n "$missing" ]; then
+    emit "not ok" "missing tools:$missing (run scripts/deps.sh vm)"
+    finish
+fi
+
+# The image build is the slow part from a fresh machine (about a minute);
+# on a cache hit it takes well under a second.
+if ! image=$(timeout 1200 "$here/build-image.sh" 2>"$work/build.log"); then
+    emit "not ok" "image build failed" "$(tail -n 20 "$work/build.log")"
+    finish
+fi
+cat "$work/build.log" >&2
+
+mkdir -p "$work/payload"
+cp "$here/selinux-smoke.sh" "$work/payload/"
+BRIG_VM_IMAGE=$image "$here/run.sh" -o "$results" -t "$timeout_s" "$work/payload" -- \
+    bash ./selinux-smoke.sh >"$work/tap"
+rc=$?
+
+# The guest's TAP, its own plan dropped: this script prints the plan over
+# its lines and the guest's together.
+grep -v '^1\.\.[0-9]*$' "$work/tap"
+guest_n=$(grep -cE '^(not )?ok ' "$work/tap")
+guest_failed=$(grep -cE '^not ok ' "$work/tap")
+n=$((n + guest_n))
+failed=$((failed + guest_failed))
+
+console_tail() { tail -n 30 "$results/console.txt" 2>/dev/null; }
+case $rc in
+0)
+    if [ "$guest_n" = 0 ]; then
+        emit "not ok" "selinux-smoke.sh reported no test at all"
+    else
+        emit ok "selinux-smoke.sh ran to completion ($guest_n tests)"
+    fi
+    ;;
+124) emit "not ok" "timed out after ${timeout_s} s" "$(console_tail)" ;;
+125) emit "not ok" "the guest broke before its command reported a status" "$(console_tail)" ;;
+*)
+    if [ "$guest_failed" = 0 ]; then
+        emit "not ok" "selinux-smoke.sh exited $rc without reporting a failure" "$(console_tail)"
+    fi
+    ;;
+esac
+if [ ! -s "$results/dmesg.txt" ]; then
+    emit "not ok" "no kernel log came back from the guest"
+fi
+finish
