@@ -41,13 +41,14 @@ kpkg=${kernel% *}
 kver_pkg=${kernel#* }
 
 policies=("$top"/policy/*.cil "$top"/policy/test/*.cil)
-key=$(
+hash=$(
     {
         cat "$here/build-image.sh" "$here/initramfs-init" "$here/guest-init" "$here/packages"
         for f in "${policies[@]}"; do printf '%s\n' "${f#"$top"/}"; cat "$f"; done
         echo "$suite $kpkg $kver_pkg"
-    } | sha256sum | cut -c1-16
+    } | sha256sum | cut -c1-64
 )
+key=${hash:0:16}
 out=$cache/$key
 if [ -f "$out/done" ]; then
     touch "$out" # marks it used, for pruning below
@@ -71,8 +72,11 @@ fi
 
 start=$(date +%s)
 work=$(mktemp -d "$cache/.build.XXXXXX")
-cleanup() { rm -rf "$work"; }
+# --one-file-system: should an interrupted mmdebstrap leave the host's
+# /dev or /proc bound inside the tree, never delete through them.
+cleanup() { rm -rf --one-file-system "$work"; }
 trap cleanup EXIT
+trap 'exit 130' INT TERM
 root=$work/root
 mkdir -p "$root" "$work/out"
 
@@ -105,25 +109,6 @@ EOF
     return 1
 }
 extract_vmlinux || die "no ELF kernel found inside \`$vmlinuz\`"
-
-# --- initramfs: static busybox + the modules needed to reach the root disk --
-depmod -b "$work/kernel" "$kver"
-ird=$work/initramfs
-mkdir -p "$ird/bin" "$ird/modules"
-: >"$ird/modules/order"
-for m in virtio_mmio virtio_blk crc32c_generic ext4; do
-    modprobe -d "$work/kernel" -S "$kver" --show-depends "$m"
-done | awk '$1 == "insmod" { print $2 }' | while read -r ko; do
-        name=$(basename "$ko")
-        grep -qx "$name" "$ird/modules/order" && continue
-        cp "$ko" "$ird/modules/$name"
-        echo "$name" >>"$ird/modules/order"
-    done
-grep -qx virtio_blk.ko "$ird/modules/order" || die "module list lacks virtio_blk"
-cp /bin/busybox "$ird/bin/busybox"
-cp "$here/initramfs-init" "$ird/init"
-chmod 755 "$ird/init"
-(cd "$ird" && find . | LC_ALL=C sort | cpio -o -H newc --quiet --reproducible) >"$work/out/initrd.img"
 
 # --- root file system ---------------------------------------------------------
 # Use the Debian sources this host's apt uses (the mirror we can reach).
@@ -182,6 +167,26 @@ echo brig-vm >"$root/etc/hostname"
 : >"$root/etc/machine-id"
 mkdir -p "$root/vm" "$root/results"
 
+# --- initramfs: static busybox + the modules needed to reach the root disk --
+depmod -b "$work/kernel" "$kver"
+ird=$work/initramfs
+mkdir -p "$ird/bin" "$ird/modules"
+: >"$ird/modules/order"
+for m in virtio_mmio virtio_blk crc32c_generic ext4; do
+    modprobe -d "$work/kernel" -S "$kver" --show-depends "$m"
+done | awk '$1 == "insmod" { print $2 }' | while read -r ko; do
+        name=$(basename "$ko")
+        grep -qx "$name" "$ird/modules/order" && continue
+        cp "$ko" "$ird/modules/$name"
+        echo "$name" >>"$ird/modules/order"
+    done
+grep -qx virtio_blk.ko "$ird/modules/order" || die "module list lacks virtio_blk"
+# The image's own static busybox: the initramfs needs nothing of the host's.
+cp "$root/bin/busybox" "$ird/bin/busybox"
+cp "$here/initramfs-init" "$ird/init"
+chmod 755 "$ird/init"
+(cd "$ird" && find . | LC_ALL=C sort | cpio -o -H newc --quiet --reproducible) >"$work/out/initrd.img"
+
 # Label offline with the image's own setfiles and policy, through the
 # image's loader: the host needs no SELinux, and the labels land in
 # security.selinux xattrs that mke2fs -d copies into the image.
@@ -195,7 +200,11 @@ log "labelling with $(basename "$policy")"
 used=$(du -sm "$root" | cut -f1)
 size=$((used * 2 + 1024))
 log "root image: ${used} MiB used, ${size} MiB file system"
-mke2fs -q -t ext4 -L brig-vm -d "$root" -E root_owner=0:0 "$work/out/root.img" "${size}M" >&2 ||
+# UUID and directory hash seed from the key, so equal inputs give equal
+# file system metadata.
+uuid=${hash:0:8}-${hash:8:4}-${hash:12:4}-${hash:16:4}-${hash:20:12}
+mke2fs -q -t ext4 -L brig-vm -U "$uuid" -d "$root" -E root_owner=0:0,hash_seed="$uuid" \
+    "$work/out/root.img" "${size}M" >&2 ||
     die "mke2fs failed"
 echo "$kver" >"$work/out/kver"
 echo "$kpkg $kver_pkg" >"$work/out/kernel-package"

@@ -86,6 +86,7 @@ echo own12 >"$d/c12/own.txt"
 echo own34 >"$d/c34/own.txt"
 echo shared >"$d/shared.txt"
 echo host >"$d/host.txt"
+echo ro >"$d/ro.txt"
 # Static busybox as the containers' entrypoint: the first program must be
 # a container file (brig_container_t's only entrypoints).
 cp /bin/busybox "$d/c12/busybox"
@@ -94,6 +95,7 @@ chcon -R system_u:object_r:brig_container_file_t:s0 "$d"
 chcon -R system_u:object_r:brig_container_file_t:s0:c1,c2 "$d/c12"
 chcon -R system_u:object_r:brig_container_file_t:s0:c3,c4 "$d/c34"
 chcon system_u:object_r:etc_t:s0 "$d/host.txt"
+chcon system_u:object_r:brig_container_ro_file_t:s0 "$d/ro.txt"
 
 # Containers start in / : the payload directory we run from is default_t,
 # which a container may not search (and would log denials for).
@@ -127,6 +129,9 @@ check "svirt: s0:c1,c2 runs the host's dynamic /bin/cat" reads own12 c12 sh -c "
 
 check "svirt: the transition also works under no_new_privs (as brig execs)" \
     reads own12 sh -c 'cd / && exec "$@"' - setpriv --no-new-privs runcon -t brig_container_t -l s0:c1,c2 "$d/c12/busybox" cat "$d/c12/own.txt"
+
+check "svirt: s0:c1,c2 reads shared read-only content" reads ro c12 cat "$d/ro.txt"
+refuse "svirt: s0:c1,c2 cannot write shared read-only content" c12 sh -c "echo x >>$d/ro.txt"
 
 mark
 refuse "svirt: s0:c1,c2 cannot read a s0:c3,c4 file" c12 cat "$d/c34/own.txt"
