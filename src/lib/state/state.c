@@ -532,7 +532,9 @@ char *brig_state_to_json(const struct brig_state *st, enum brig_status status)
     json_add_str(o, "rootfs", st->rootfs);
     json_add_str(o, "created", st->created);
     json_add_str(o, "owner", st->owner);
-    json_object_object_add(o, "annotations", annotations_to_json(st));
+    /* Optional in the OCI state; omitted when empty, as runc does. */
+    if (st->n_annotations > 0)
+        json_object_object_add(o, "annotations", annotations_to_json(st));
     json_add_str(o, "selinuxProcessLabel", st->process_label);
     json_add_str(o, "selinuxMountLabel", st->mount_label);
     s = brig_xstrdup(json_object_to_json_string_ext(o, JSON_FLAGS));
