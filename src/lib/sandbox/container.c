@@ -282,6 +282,12 @@ static int container_create(const struct brig_create_opts *o, bool keep_pty,
             clone_flags = new_flags & CLONE_NEWPID;
             ctx.new_ns_flags = new_flags & ~CLONE_NEWPID;
         }
+    /* A cgroup namespace is rooted at the cgroup its creator is in: the
+     * child unshares it only after we have moved it into its own cgroup. */
+    if (clone_flags & CLONE_NEWCGROUP) {
+        clone_flags &= ~CLONE_NEWCGROUP;
+        ctx.new_ns_flags |= CLONE_NEWCGROUP;
+    }
     pid = (pid_t)syscall(SYS_clone, (unsigned long)clone_flags | SIGCHLD, NULL, NULL, NULL, 0);
     if (pid < 0) {
         brig_error_errno(reterr, "clone container process");
@@ -292,6 +298,11 @@ static int container_create(const struct brig_create_opts *o, bool keep_pty,
         sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, NULL);
         close(socks[0]);
+        /* flock() belongs to the open file: a copy kept by the init would
+         * hold the container's lock until it execs. */
+        close(lockfd);
+        close(rootfd);
+        close(dirfd);
         brig_init_run(&ctx);
     }
     close(socks[1]);
