@@ -634,7 +634,8 @@ hook() { # hook KIND NAME
 @test "hooks: a failing prestart hook makes create fail and leaves nothing" {
     cfg '.hooks.prestart = [{path: "/bin/false"}]'
     cmd 'sleep 100'
-    run ! runtime create "$ID" </dev/null
+    try runtime create "$ID"
+    [ "$status" -ne 0 ]
     assert_nothing_left
 }
 
@@ -642,7 +643,8 @@ hook() { # hook KIND NAME
     cfg '.hooks.createRuntime = [{path: "/bin/sleep", args: ["sleep", "10"], timeout: 1}]'
     cmd 'sleep 100'
     SECONDS=0
-    run ! runtime create "$ID" </dev/null
+    try runtime create "$ID"
+    [ "$status" -ne 0 ]
     [ "$SECONDS" -le 4 ]
     assert_nothing_left
     ! pgrep -x -f 'sleep 10'

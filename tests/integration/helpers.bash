@@ -32,8 +32,24 @@ brig_only() {
 
 # runtime ARGS...: the runtime with this test's private state root.  fd 3 is
 # bats' TAP channel: a detached container must never hold it open.
+# Each call is bounded so a hung runtime fails its test instead of the run.
 runtime() {
-    "$BRIG_RUNTIME" --root "$ROOT" "$@" 3>&-
+    timeout -k 5 "${BRIG_TEST_TIMEOUT:-60}" "$BRIG_RUNTIME" --root "$ROOT" "$@" 3>&-
+}
+
+# try CMD...: like bats' `run --separate-stderr` (sets status, output, lines,
+# stderr), but with the command's stdio on files, never a pipe: a create
+# that unexpectedly succeeds leaves an init holding its stdout, and bats
+# would wait on that pipe forever.
+try() {
+    local f=$BATS_TEST_TMPDIR/try
+    status=0
+    "$@" </dev/null >"$f.out" 2>"$f.err" || status=$?
+    output=$(cat "$f.out")
+    stderr=$(cat "$f.err")
+    mapfile -t lines <"$f.out"
+    mapfile -t stderr_lines <"$f.err"
+    printf 'try %s: status %s\nstdout: %s\nstderr: %s\n' "$*" "$status" "$output" "$stderr"
 }
 
 # template_rootfs: build the shared busybox rootfs once per bats run, under a
