@@ -18,7 +18,7 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-results_dir= timeout_s=${BRIG_VM_TIMEOUT:-900} mem=1536 enforcing=1
+results_dir='' timeout_s=${BRIG_VM_TIMEOUT:-900} mem=1536 enforcing=1
 
 usage() {
     sed -n '3,12s/^# \{0,1\}//p' "$0" >&2
@@ -47,7 +47,7 @@ for f in vmlinux initrd.img root.img; do
 done
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/brig-vm.XXXXXX")
-qpid= tpid= cpid=
+qpid='' tpid='' cpid=''
 cleanup() {
     for p in $qpid $tpid $cpid; do kill "$p" 2>/dev/null || true; done
     rm -rf "$work"
@@ -77,7 +77,7 @@ cgroup_no_v1=all systemd.unified_cgroup_hierarchy=1"
 if { [ -e /sys/module/kvm_intel ] || [ -e /sys/module/kvm_amd ]; } && [ -w /dev/kvm ]; then
     accel=(-accel kvm -cpu host)
 else
-    accel=(-accel tcg,thread=multi)
+    accel=(-accel 'tcg,thread=multi')
     khz=$(awk -F': ' '/^cpu MHz/ { printf "%d", $2 * 1000; exit }' /proc/cpuinfo)
     [ -n "$khz" ] && kernel_args="$kernel_args tsc_early_khz=$khz"
 fi

@@ -118,8 +118,10 @@ reads() { # reads WANT CMD...
 }
 creates() {
     c12 sh -c "echo new >$d/c12/new.txt && cat $d/c12/new.txt" || return 1
-    ls -Z "$d/c12/new.txt"
-    ls -Z "$d/c12/new.txt" | grep -q 'brig_container_file_t:s0:c1,c2'
+    local label
+    label=$(stat -c %C "$d/c12/new.txt")
+    echo "$label"
+    [ "$label" = system_u:object_r:brig_container_file_t:s0:c1,c2 ]
 }
 check "svirt: runcon starts busybox as brig_container_t:s0:c1,c2" runs_as
 check "svirt: s0:c1,c2 reads its own file" reads own12 c12 cat "$d/c12/own.txt"
