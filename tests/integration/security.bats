@@ -1,0 +1,319 @@
+#!/usr/bin/env bats
+# Real escape attempts from inside a container; each must fail.  Where an
+# attempt could damage the runtime binary, the test runs a private copy of it
+# and checks the copy's checksum, so a successful attack is caught without
+# breaking the host.
+
+load helpers
+
+out() {
+    run runtime run "$ID" </dev/null
+    printf 'status %s, output:\n%s\n' "$status" "$output"
+}
+
+# own_runtime: switch this test to a private copy of the runtime binary and
+# record its checksum in $RT_SUM.
+own_runtime() {
+    RT=$BATS_TEST_TMPDIR/rt/$(basename "$BRIG_RUNTIME")
+    mkdir -p "$(dirname "$RT")"
+    cp "$BRIG_RUNTIME" "$RT"
+    RT_SUM=$(sha256sum <"$RT")
+    HOST_SUM=$(sha256sum <"$BRIG_RUNTIME")
+}
+
+rt() {
+    timeout -k 5 60 "$RT" --root "$ROOT" "$@" 3>&-
+}
+
+# --- the runtime binary ------------------------------------------------------
+
+@test "a process started by exec cannot open /proc/self/exe or /proc/1/exe for writing" {
+    own_runtime
+    cmd 'sleep 100'
+    rt run -d "$ID" </dev/null >/dev/null 2>&1
+    run rt exec "$ID" sh -c '
+        for f in /proc/self/exe /proc/1/exe; do
+            if (printf "" >> $f) 2>/dev/null; then echo "OPENED $f"; else echo "refused $f"; fi
+        done'
+    echo "$output"
+    [ "$output" = "$(printf 'refused /proc/self/exe\nrefused /proc/1/exe')" ]
+    [ "$(sha256sum <"$RT")" = "$RT_SUM" ]
+    [ "$(sha256sum <"$BRIG_RUNTIME")" = "$HOST_SUM" ]
+}
+
+@test "a container racing exec cannot write the runtime binary through /proc/PID/exe" {
+    own_runtime
+    # The init scans /proc for any process that is not busybox (the runtime,
+    # while it joins the container for exec) and tries to append to its exe.
+    cmd 'bb=$(readlink /proc/self/exe); end=$(( $(date +%s) + 20 ))
+         while [ $(date +%s) -lt $end ]; do
+             for p in /proc/[0-9]*; do
+                 e=$(readlink $p/exe 2>/dev/null) || continue
+                 [ "$e" = "$bb" ] && continue
+                 echo "saw $p $e"
+                 if (echo PWNED >> $p/exe) 2>/dev/null; then echo "WROTE $p $e"; fi
+             done
+             [ -e /dev/shm/stop ] && break
+         done'
+    rt run -d "$ID" </dev/null >"$BATS_TEST_TMPDIR/attack.log" 2>&1
+    for _ in $(seq 30); do
+        rt exec "$ID" true
+    done
+    rt exec "$ID" touch /dev/shm/stop
+    wait_for 100 eval '[ "$(rt state "$ID" | jq -r .status)" = stopped ]'
+    cat "$BATS_TEST_TMPDIR/attack.log"
+    ! grep -q WROTE "$BATS_TEST_TMPDIR/attack.log"
+    [ "$(sha256sum <"$RT")" = "$RT_SUM" ]
+}
+
+@test "an entrypoint of /proc/self/exe does not expose a writable runtime binary" {
+    own_runtime
+    cfg '.process.args = ["/proc/self/exe", "--version"]'
+    rt run "$ID" </dev/null >/dev/null 2>&1 || true
+    [ "$(sha256sum <"$RT")" = "$RT_SUM" ]
+    # While such a container runs, its pid 1 cannot be written either.
+    cmd 'sleep 100'
+    rt run -d "$ID-b" </dev/null >/dev/null 2>&1
+    run rt exec "$ID-b" sh -c '(printf "" >> /proc/1/exe) 2>&1 || echo refused'
+    [ "${lines[-1]}" = refused ]
+    [ "$(sha256sum <"$RT")" = "$RT_SUM" ]
+}
+
+# --- mount destinations through symlinks --------------------------------------
+
+@test "a tmpfs on an absolute symlink to a host directory lands inside the rootfs" {
+    private_rootfs
+    hostdir=$BATS_TEST_TMPDIR/hostdir
+    mkdir -p "$hostdir"
+    touch "$hostdir/host-file"
+    ln -s "$hostdir" "$BUNDLE/rootfs/mnt/evil"
+    cfg '.mounts += [{destination: "/mnt/evil", type: "tmpfs", source: "tmpfs"}]'
+    cmd 'echo inside > /mnt/evil/written; ls /mnt/evil'
+    out
+    [ "$(ls -A "$hostdir")" = host-file ]
+    # The mount is where the symlink points *inside* the container.
+    [ ! -e "$BUNDLE/rootfs$hostdir/written" ] || [ "$status" -ne 0 ]
+    ! grep -qF "$hostdir" /proc/self/mountinfo
+}
+
+@test "a bind mount on a symlink escaping with .. stays inside the rootfs" {
+    private_rootfs
+    hostdir=$BATS_TEST_TMPDIR/hostdir
+    src=$BATS_TEST_TMPDIR/src
+    mkdir -p "$hostdir" "$src"
+    touch "$hostdir/host-file"
+    ln -s "../../../../../../../../../..$hostdir" "$BUNDLE/rootfs/mnt/evil"
+    cfg '.mounts += [{destination: "/mnt/evil", type: "bind", source: $s, options: ["rbind", "rw"]}]' --arg s "$src"
+    cmd 'echo inside > /mnt/evil/written'
+    out
+    # Either refused, or the bind went inside the rootfs: the host directory
+    # is untouched and the write reached the bind's source.
+    [ "$(ls -A "$hostdir")" = host-file ]
+    if [ "$status" -eq 0 ]; then
+        [ "$(cat "$src/written")" = inside ]
+    fi
+}
+
+@test "a bind mount on an absolute symlink puts the source where the link points inside" {
+    private_rootfs
+    src=$BATS_TEST_TMPDIR/src
+    mkdir -p "$src" "$BUNDLE/rootfs/target"
+    # /etc on the host must never be the mount point.
+    ln -s /target "$BUNDLE/rootfs/mnt/evil"
+    cfg '.mounts += [{destination: "/mnt/evil", type: "bind", source: $s, options: ["rbind", "rw"]}]' --arg s "$src"
+    cmd 'echo inside > /target/written; echo ok'
+    out
+    [ "$status" -eq 0 ]
+    [ "$(cat "$src/written")" = inside ]
+    [ ! -e "$BUNDLE/rootfs/target/written" ]
+}
+
+@test "a symlinked /proc in the rootfs does not mount proc outside" {
+    private_rootfs
+    hostdir=$BATS_TEST_TMPDIR/hostproc
+    mkdir -p "$hostdir"
+    rmdir "$BUNDLE/rootfs/proc"
+    ln -s "$hostdir" "$BUNDLE/rootfs/proc"
+    cmd 'true'
+    out
+    [ -z "$(ls -A "$hostdir")" ]
+    ! grep -qF "$hostdir" /proc/self/mountinfo
+}
+
+# --- file descriptors ---------------------------------------------------------
+
+@test "fds open in the caller do not leak into the container (run)" {
+    cmd 'ls /proc/self/fd | tr "\n" " "'
+    exec 7</etc/hostname 8>"$BATS_TEST_TMPDIR/w"
+    run runtime run "$ID" </dev/null
+    exec 7<&- 8>&-
+    echo "$output"
+    # 0 1 2, and 3 is ls's own directory fd.
+    [ "$output" = "0 1 2 3 " ]
+}
+
+@test "fds open in the caller do not leak into an exec'd process" {
+    cmd 'sleep 100'
+    run_detached
+    exec 7</etc/hostname
+    run runtime exec "$ID" sh -c 'ls /proc/self/fd | tr "\n" " "'
+    exec 7<&-
+    echo "$output"
+    [ "$output" = "0 1 2 3 " ]
+}
+
+@test "the container init holds no runtime fds" {
+    cmd 'sleep 100'
+    exec 7</etc/hostname
+    run_detached
+    exec 7<&-
+    pid=$(pid_of)
+    run ls "/proc/$pid/fd"
+    echo "$output"
+    [ "$(echo $output)" = "0 1 2" ]
+}
+
+@test "--preserve-fds 1 passes fd 3 and nothing else" {
+    echo passed-content >"$BATS_TEST_TMPDIR/f3"
+    cmd 'cat <&3; ls /proc/self/fd | tr "\n" " "'
+    run timeout 60 "$BRIG_RUNTIME" --root "$ROOT" run --preserve-fds 1 "$ID" \
+        3<"$BATS_TEST_TMPDIR/f3" 4</etc/hostname </dev/null
+    echo "$output"
+    [ "${lines[0]}" = passed-content ]
+    [ "${lines[1]}" = "0 1 2 3 4 " ]
+}
+
+@test "exec --preserve-fds 1 passes fd 3" {
+    cmd 'sleep 100'
+    run_detached
+    echo exec-content >"$BATS_TEST_TMPDIR/f3"
+    run timeout 60 "$BRIG_RUNTIME" --root "$ROOT" exec --preserve-fds 1 "$ID" sh -c 'cat <&3' \
+        3<"$BATS_TEST_TMPDIR/f3"
+    [ "$output" = exec-content ]
+}
+
+# --- cwd ----------------------------------------------------------------------
+
+@test "process.cwd through an absolute symlink to a host dir is contained" {
+    private_rootfs
+    outside=$BATS_TEST_TMPDIR/outside
+    mkdir -p "$outside"
+    touch "$outside/HOSTMARK"
+    ln -s "$outside" "$BUNDLE/rootfs/link"
+    cfg '.process.cwd = "/link"'
+    cmd 'ls -A; echo "pwd=$(pwd)"'
+    out
+    ! grep -q HOSTMARK <<<"$output"
+}
+
+@test "process.cwd with .. cannot leave the rootfs" {
+    cfg '.process.cwd = "/../../../../../../.."'
+    cmd 'ls -A /; echo "pwd=$(pwd)"; ls -A .'
+    out
+    if [ "$status" -eq 0 ]; then
+        [ "${lines[-1]}" = "$(ls -A "$TEMPLATE" | head -1)" ] || grep -q "pwd=/$" <<<"$output"
+        ! grep -q "^boot$\|^lib64$" <<<"$output"
+    fi
+}
+
+# --- capabilities ---------------------------------------------------------------
+
+@test "no inheritable or ambient capabilities by default" {
+    cmd 'grep -E "^Cap(Inh|Amb):" /proc/self/status'
+    out
+    [ "$(echo $output)" = "CapInh: 0000000000000000 CapAmb: 0000000000000000" ]
+}
+
+@test "ambient and inheritable capabilities of the runtime's caller do not reach the container" {
+    command -v capsh >/dev/null || skip "capsh not installed"
+    cmd 'grep -E "^Cap(Inh|Amb|Eff):" /proc/self/status'
+    run capsh --inh=cap_net_raw,cap_sys_admin --addamb=cap_net_raw,cap_sys_admin -- -c \
+        "grep CapAmb /proc/self/status >&2; exec timeout 60 '$BRIG_RUNTIME' --root '$ROOT' run '$ID' </dev/null 3>&-"
+    echo "$output"
+    grep -q 'CapAmb:.*0000000000202000' <<<"$output"
+    grep -q 'CapInh:.*0000000000000000' <<<"$output"
+    grep -q 'CapAmb:.*0000000000000000' <<<"$output"
+    grep -q 'CapEff:.*00000000800405fb' <<<"$output"
+}
+
+@test "exec'd processes get the container's capabilities, not the caller's" {
+    cmd 'sleep 100'
+    run_detached
+    run capsh --inh=cap_sys_admin --addamb=cap_sys_admin -- -c \
+        "exec timeout 60 '$BRIG_RUNTIME' --root '$ROOT' exec '$ID' grep -E '^Cap(Inh|Eff|Amb):' /proc/self/status 3>&-"
+    echo "$output"
+    [ "$(echo $output)" = "CapInh: 0000000000000000 CapEff: 00000000800405fb CapAmb: 0000000000000000" ]
+}
+
+@test "root in the container cannot mount (no CAP_SYS_ADMIN)" {
+    cmd 'mount -t tmpfs none /mnt && echo MOUNTED || echo refused'
+    out
+    [ "${lines[-1]}" = refused ]
+}
+
+@test "root in the container cannot mknod (no CAP_MKNOD)" {
+    private_rootfs
+    cmd 'mknod /tmp/sda b 8 0 && echo MADE || echo refused'
+    out
+    [ "${lines[-1]}" = refused ]
+    [ ! -e "$BUNDLE/rootfs/tmp/sda" ]
+}
+
+@test "the cgroup filesystem is read-only inside" {
+    # Every cgroup mount (v1 hierarchies or the v2 one), not a tmpfs above them.
+    cmd 'n=0
+         for d in $(sed -n "s/^[^ ]* [^ ]* [^ ]* [^ ]* \([^ ]*\) .* - cgroup2\{0,1\} .*/\1/p" /proc/self/mountinfo); do
+             n=$((n+1)); mkdir $d/escape 2>/dev/null && echo "MADE $d"
+         done
+         echo "tried $n"'
+    out
+    [[ "$output" == "tried "* ]]
+    [ "${output#tried }" -ge 1 ]
+}
+
+@test "the container cannot signal host processes" {
+    sleep 100 &
+    victim=$!
+    cmd "kill -9 $victim 2>&1; kill -9 1 2>&1; echo done"
+    out
+    kill -0 "$victim"
+    kill "$victim"
+}
+
+@test "host processes are invisible" {
+    cmd 'ls -d /proc/[0-9]* | wc -l'
+    out
+    [ "$output" -le 3 ]
+}
+
+@test "a non-root user cannot write root-owned files" {
+    private_rootfs
+    cfg '.process.user = {uid: 1000, gid: 1000}'
+    cmd '(echo x >> /etc/passwd) 2>/dev/null && echo WROTE || echo refused'
+    out
+    [ "$output" = refused ]
+}
+
+@test "a non-root user gains nothing from setuid binaries with noNewPrivileges" {
+    private_rootfs
+    mkdir "$BUNDLE/rootfs/suid"
+    cp "$(readlink -f /bin/busybox)" "$BUNDLE/rootfs/suid/busybox"
+    chmod 4755 "$BUNDLE/rootfs/suid/busybox"
+    cfg '.process.user = {uid: 1000, gid: 1000} | .process.noNewPrivileges = true'
+    cmd '/suid/busybox id -u; /suid/busybox grep ^Uid: /proc/self/status'
+    out
+    [ "${lines[0]}" = 1000 ]
+    [ "$(echo ${lines[1]})" = "Uid: 1000 1000 1000 1000" ]
+}
+
+@test "the runtime's state root is not visible inside" {
+    cmd "ls '$ROOT' 2>&1 || echo absent"
+    out
+    [ "${lines[-1]}" = absent ]
+}
+
+@test "the host's /dev is not reachable (no block devices)" {
+    cmd 'find /dev -type b | wc -l'
+    out
+    [ "$output" = 0 ]
+}
