@@ -312,6 +312,20 @@ static int container_create(const struct brig_create_opts *o, bool keep_pty,
     ctx.n_ns = 0;
 
     if (new_flags & CLONE_NEWUSER) {
+        /* The init reopens the fifo as the user namespace's root: give the
+         * fifo to the host ids that root maps to. */
+        uid_t fuid = 0;
+        gid_t fgid = 0;
+        for (size_t i = 0; i < spec->linux_.n_uid_mappings; i++)
+            if (spec->linux_.uid_mappings[i].container_id == 0)
+                fuid = spec->linux_.uid_mappings[i].host_id;
+        for (size_t i = 0; i < spec->linux_.n_gid_mappings; i++)
+            if (spec->linux_.gid_mappings[i].container_id == 0)
+                fgid = spec->linux_.gid_mappings[i].host_id;
+        if (fchownat(dirfd, EXEC_FIFO, fuid, fgid, AT_SYMLINK_NOFOLLOW) < 0) {
+            brig_error_errno(reterr, "chown exec fifo");
+            goto fail;
+        }
         if (write_id_map(pid, "uid_map", spec->linux_.uid_mappings,
                          spec->linux_.n_uid_mappings, reterr) < 0 ||
             write_id_map(pid, "gid_map", spec->linux_.gid_mappings,
@@ -526,7 +540,7 @@ static int container_delete(int rootfd, const char *id, bool force, brig_error *
     if (brig_validate_id(id, reterr) < 0)
         return -1;
     if (!brig_state_exists(rootfd, id))
-        return brig_error_set(reterr, ENOENT, "container `%s` does not exist", id);
+        return brig_error_set(reterr, 0, "container `%s` does not exist", id);
     lockfd = brig_state_lock(rootfd, id, reterr);
     if (lockfd < 0)
         return -1;

@@ -81,6 +81,9 @@ static __attribute__((noreturn)) void exec_child_run(struct exec_child *c)
     }
     f.path = exe;
     f.deny_setgroups = false;
+    /* The death signal survives execve: the process must outlive a
+     * runtime that exits (--detach) or is killed. */
+    prctl(PR_SET_PDEATHSIG, 0);
     brig_process_finish(&f, &err);
     brig_sync_fail(c->sock, err);
 }

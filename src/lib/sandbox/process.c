@@ -87,8 +87,16 @@ int brig_process_chdir(const char *cwd, brig_error *reterr)
 {
     char buf[PATH_MAX];
 
-    if (chdir(cwd) < 0)
-        return brig_error_errno(reterr, "process.cwd: chdir `%s`", cwd);
+    /* A missing cwd is created (runc and crun do); we are inside the
+     * container root here, so the path cannot lead out. */
+    if (chdir(cwd) < 0) {
+        if (errno != ENOENT)
+            return brig_error_errno(reterr, "process.cwd: chdir `%s`", cwd);
+        if (brig_mkdir_p_at(AT_FDCWD, cwd, 0755, reterr) < 0)
+            return brig_error_wrap(reterr, "process.cwd: create `%s`", cwd);
+        if (chdir(cwd) < 0)
+            return brig_error_errno(reterr, "process.cwd: chdir `%s`", cwd);
+    }
     /* A cwd reached through a host directory fd is outside our root; the
      * kernel then prefixes getcwd's answer with "(unreachable)". */
     if (getcwd(buf, sizeof(buf)) == NULL || buf[0] != '/')
@@ -281,9 +289,10 @@ void brig_init_run(struct brig_init_ctx *c)
                        spec->hooks.hooks[BRIG_HOOK_CREATE_CONTAINER],
                        spec->hooks.n_hooks[BRIG_HOOK_CREATE_CONTAINER], state_json, &err) < 0)
         brig_sync_fail(sock, err);
-    if (brig_rootfs_pivot(&rc, &err) < 0 || brig_rootfs_finalize(&rc, &err) < 0)
-        brig_sync_fail(sock, err);
-    if (init_sysctl(spec, &err) < 0)
+    /* sysctls before finalize: /proc/sys is usually among the read-only
+     * paths, which would make it unwritable for us too. */
+    if (brig_rootfs_pivot(&rc, &err) < 0 || init_sysctl(spec, &err) < 0 ||
+        brig_rootfs_finalize(&rc, &err) < 0)
         brig_sync_fail(sock, err);
     if (setsid() < 0) {
         brig_error_errno(&err, "setsid");

@@ -319,7 +319,7 @@ int spec_field_abspath(json_object *obj, const char *parent, const char *key, bo
         return r;
     if (s[0] != '/') {
         p = spec_path_key(parent, key);
-        return spec_error(reterr, p, "must be an absolute path");
+        return spec_error(reterr, p, "must be an absolute path, not \"%s\"", s);
     }
     *ret = TAKE_PTR(s);
     return 1;

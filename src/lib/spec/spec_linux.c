@@ -446,7 +446,7 @@ static int parse_abspaths(json_object *o, const char *key, char ***ret, brig_err
     for (size_t i = 0; *ret != NULL && (*ret)[i] != NULL; i++) {
         if ((*ret)[i][0] != '/') {
             _cleanup_free_ char *pi = spec_path_index(p, i);
-            return spec_error(reterr, pi, "must be an absolute path");
+            return spec_error(reterr, pi, "must be an absolute path, not \"%s\"", (*ret)[i]);
         }
     }
     return 0;
