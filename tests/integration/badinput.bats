@@ -325,10 +325,11 @@ brig_says() {
 
 @test "a failed create leaves no process behind" {
     cfg '.hooks.createRuntime = [{path: "/bin/false"}]'
-    cmd 'sleep 4242'
+    tok=4242.$RANDOM
+    cmd "sleep $tok"
     try runtime create "$ID"
     [ "$status" -ne 0 ]
     sleep 0.1
-    ! pgrep -f 'sleep 4242'
+    refute pgrep -f "sleep $tok"
     assert_nothing_left
 }

@@ -293,7 +293,7 @@ hostdir() {
     cfg '.mounts += [{destination: "/mnt", type: "tmpfs", source: "tmpfs"}]'
     cmd 'sleep 100'
     run_detached
-    ! grep -q "$TEMPLATE" /proc/self/mountinfo
+    refute grep -q "$TEMPLATE" /proc/self/mountinfo
     [ "$(readlink "/proc/$(pid_of)/ns/mnt")" != "$(readlink /proc/self/ns/mnt)" ]
 }
 
@@ -639,14 +639,16 @@ hook() { # hook KIND NAME
 }
 
 @test "hooks: a hook that outlives its timeout fails create in about its timeout" {
-    cfg '.hooks.createRuntime = [{path: "/bin/sleep", args: ["sleep", "10"], timeout: 1}]'
+    tok=10.$RANDOM
+    cfg '.hooks.createRuntime = [{path: "/bin/sleep", args: ["sleep", $t], timeout: 1}]' --arg t "$tok"
     cmd 'sleep 100'
     SECONDS=0
     try runtime create "$ID"
     [ "$status" -ne 0 ]
     [ "$SECONDS" -le 4 ]
     assert_nothing_left
-    ! pgrep -x -f 'sleep 10'
+    # The hook was killed, not left running.
+    refute pgrep -x -f "sleep $tok"
 }
 
 @test "hooks: a failing poststop hook does not stop delete" {

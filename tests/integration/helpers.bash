@@ -121,6 +121,16 @@ create_quiet() {
     runtime create "$@" "$id" </dev/null >"$BATS_TEST_TMPDIR/$id.log" 2>&1
 }
 
+# refute COMMAND...: fail the test if COMMAND succeeds.  (A bare `! cmd`
+# does not fail a bats test: set -e ignores negated commands.)
+refute() {
+    if "$@"; then
+        echo "unexpectedly succeeded: $*"
+        return 1
+    fi
+    return 0
+}
+
 # wait_for TRIES COMMAND...: retry every 50 ms.
 wait_for() {
     local n=$1

@@ -131,7 +131,7 @@ out_mount() {
     wait_for 100 eval '[ $(runtime ps -f json "$ID" | jq length) -ge 3 ]'
     runtime kill --all "$ID" KILL
     wait_status stopped
-    ! pgrep -f 'sleep 10[01]$' -P "$pid"
+    refute pgrep -f 'sleep 10[01]$' -P "$pid"
 }
 
 @test "kill of a stopped container fails" {
@@ -452,7 +452,7 @@ out_mount() {
     cmd 'for i in 1 2 3 4 5 6 7 8; do sleep 5 & done; wait; echo done'
     run ! runtime run "$ID" </dev/null
     grep -q "can't fork" <<<"$output"
-    ! grep -q done <<<"$output"
+    refute grep -q 'done' <<<"$output"
 }
 
 @test "update --resources - reads the JSON from stdin" {

@@ -62,7 +62,7 @@ rt() {
     rt exec "$ID" touch /dev/shm/stop
     wait_for 100 eval '[ "$(rt state "$ID" | jq -r .status)" = stopped ]'
     cat "$BATS_TEST_TMPDIR/attack.log"
-    ! grep -q WROTE "$BATS_TEST_TMPDIR/attack.log"
+    refute grep -q WROTE "$BATS_TEST_TMPDIR/attack.log"
     [ "$(sha256sum <"$RT")" = "$RT_SUM" ]
 }
 
@@ -93,7 +93,7 @@ rt() {
     [ "$(ls -A "$hostdir")" = host-file ]
     # The mount is where the symlink points *inside* the container.
     [ ! -e "$BUNDLE/rootfs$hostdir/written" ] || [ "$status" -ne 0 ]
-    ! grep -qF "$hostdir" /proc/self/mountinfo
+    refute grep -qF "$hostdir" /proc/self/mountinfo
 }
 
 @test "a bind mount on a symlink escaping with .. stays inside the rootfs" {
@@ -137,7 +137,7 @@ rt() {
     cmd 'true'
     out
     [ -z "$(ls -A "$hostdir")" ]
-    ! grep -qF "$hostdir" /proc/self/mountinfo
+    refute grep -qF "$hostdir" /proc/self/mountinfo
 }
 
 # --- file descriptors ---------------------------------------------------------
@@ -203,16 +203,17 @@ rt() {
     cfg '.process.cwd = "/link"'
     cmd 'ls -A; echo "pwd=$(pwd)"'
     out
-    ! grep -q HOSTMARK <<<"$output"
+    refute grep -q HOSTMARK <<<"$output"
 }
 
 @test "process.cwd with .. cannot leave the rootfs" {
     cfg '.process.cwd = "/../../../../../../.."'
-    cmd 'ls -A /; echo "pwd=$(pwd)"; ls -A .'
+    cmd 'echo "pwd=$(pwd)"; ls -A . | tr "\n" " "'
     out
+    # Refused, or clamped to the container's own root.
     if [ "$status" -eq 0 ]; then
-        [ "${lines[-1]}" = "$(ls -A "$TEMPLATE" | head -1)" ] || grep -q "pwd=/$" <<<"$output"
-        ! grep -q "^boot$\|^lib64$" <<<"$output"
+        [ "${lines[0]}" = "pwd=/" ]
+        [ "${lines[1]}" = "$(ls -A "$TEMPLATE" | tr '\n' ' ')" ]
     fi
 }
 
