@@ -205,6 +205,21 @@ cleanup_all() {
     done
 }
 
+# reap_cgroups: after a runtime leaked, kill what still runs in this test's
+# cgroups and remove them, so one broken test does not burden the rest.
+reap_cgroups() {
+    local d
+    for d in $(find /sys/fs/cgroup -maxdepth 7 -type d -name "$ID*" 2>/dev/null); do
+        # A frozen cgroup would keep its tasks from dying.
+        [ -f "$d/freezer.state" ] && echo THAWED >"$d/freezer.state" 2>/dev/null
+        [ -f "$d/cgroup.freeze" ] && echo 0 >"$d/cgroup.freeze" 2>/dev/null
+        xargs -r kill -9 <"$d/cgroup.procs" 2>/dev/null
+    done
+    sleep 0.1
+    find /sys/fs/cgroup -maxdepth 7 -depth -type d -name "$ID*" -exec rmdir {} \; 2>/dev/null
+    return 0
+}
+
 teardown() {
     cd /
     [ -n "${ROOT:-}" ] || return 0
@@ -221,7 +236,7 @@ teardown() {
         if [ -n "$l" ]; then
             echo "# LEAKED after test:" >&2
             echo "$l" >&2
-            find /sys/fs/cgroup -maxdepth 7 -type d -name "$ID*" -exec rmdir {} + 2>/dev/null
+            reap_cgroups
             return 1
         fi
     fi
