@@ -49,6 +49,23 @@ unit() { # unit BUILD_DIR
     return $rc
 }
 
+# The guest suites (enforcing SELinux, cgroup v2, under TCG here) are the
+# slow part: build the image once, then boot two guests on shards of the
+# integration suite in the background while the host suites run.
+vm_pids=()
+if [ -x tests/vm/guest-tests.sh ]; then
+    if ! tests/vm/build-image.sh >"$out/vm-image.log" 2>&1; then
+        echo "not ok - guest image build failed (see $out/vm-image.log)" >"$out/vm-image.tap"
+        tail -20 "$out/vm-image.log" | sed 's/^/    # /' >>"$out/vm-image.tap"
+    fi
+    BRIG_VM_SHARD=1 BUILD=$BUILD tests/vm/guest-tests.sh lifecycle.bats security.bats \
+        >"$out/vm-1.tap" 2>"$out/vm-1.log" &
+    vm_pids+=($!)
+    BRIG_VM_SHARD=2 BUILD=$BUILD tests/vm/guest-tests.sh --no-smoke config.bats badinput.bats \
+        >"$out/vm-2.tap" 2>"$out/vm-2.log" &
+    vm_pids+=($!)
+fi
+
 run_suite unit unit "$BUILD"
 run_suite unit-asan env ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
     UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 unit "$BUILD_ASAN"
@@ -59,7 +76,18 @@ if compgen -G 'tests/integration/*.bats' >/dev/null; then
     run_suite integration-asan env BRIG_RUNTIME="$top/$BUILD_ASAN/src/runtime/brig-runtime" \
         ASAN_OPTIONS=detect_leaks=0 BRIG_ASAN=1 bats --tap tests/integration
 fi
-[ -x tests/vm/run.sh ] && run_suite vm tests/vm/run.sh
+if [ ${#vm_pids[@]} -gt 0 ]; then
+    [ -f "$out/vm-image.tap" ] && count vm-image "$out/vm-image.tap"
+    for i in 1 2; do
+        wait "${vm_pids[$((i - 1))]}"
+        rc=$?
+        if [ $rc -ne 0 ] && ! grep -qE '^not ok ' "$out/vm-$i.tap"; then
+            echo "not ok - guest shard $i exited $rc without reporting a failure" >>"$out/vm-$i.tap"
+            tail -20 "$out/vm-$i.log" | sed 's/^/    # /' >>"$out/vm-$i.tap"
+        fi
+        count "vm-selinux-cgroupv2-$i" "$out/vm-$i.tap"
+    done
+fi
 
 echo "$pass passed, $fail failed, $skip skipped"
 [ "$fail" -eq 0 ]

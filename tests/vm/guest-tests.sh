@@ -30,7 +30,7 @@ finish() {
 work=$(mktemp -d "${TMPDIR:-/tmp}/brig-guest-tests.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 if [ -n "${BRIG_TEST_OUT:-}" ]; then
-    results=$BRIG_TEST_OUT/vm
+    results=$BRIG_TEST_OUT/vm${BRIG_VM_SHARD:+-$BRIG_VM_SHARD}
     rm -rf "$results"
 else
     results=$work/results
@@ -58,9 +58,21 @@ fi
 cat "$work/build.log" >&2
 
 mkdir -p "$work/payload"
-cp "$here/selinux-smoke.sh" "$work/payload/"
+cp "$here/selinux-smoke.sh" "$here/guest-suite.sh" "$work/payload/"
+# brig-runtime as built on the host (the guest has the same libraries) and
+# the integration suite, so it runs under enforcing SELinux and cgroup v2.
+top=$(cd "$here/../.." && pwd)
+runtime_bin=${BRIG_RUNTIME_BIN:-$top/${BUILD:-build}/src/runtime/brig-runtime}
+if [ ! -x "$runtime_bin" ]; then
+    emit "not ok" "\`$runtime_bin\` is not built: the integration suite cannot run in the guest"
+    finish
+fi
+mkdir -p "$work/payload/bin" "$work/payload/scripts"
+cp "$runtime_bin" "$work/payload/bin/brig-runtime"
+cp "$top/scripts/mkbundle.sh" "$work/payload/scripts/"
+cp -r "$top/tests/integration" "$work/payload/integration"
 BRIG_VM_IMAGE=$image "$here/run.sh" -o "$results" -t "$timeout_s" "$work/payload" -- \
-    bash ./selinux-smoke.sh >"$work/tap"
+    bash ./guest-suite.sh "$@" >"$work/tap"
 rc=$?
 
 # The guest's TAP, its own plan dropped: this script prints the plan over
@@ -75,16 +87,16 @@ console_tail() { tail -n 30 "$results/console.txt" 2>/dev/null; }
 case $rc in
 0)
     if [ "$guest_n" = 0 ]; then
-        emit "not ok" "selinux-smoke.sh reported no test at all"
+        emit "not ok" "guest-suite.sh reported no test at all"
     else
-        emit ok "selinux-smoke.sh ran to completion ($guest_n tests)"
+        emit ok "guest-suite.sh ran to completion ($guest_n tests)"
     fi
     ;;
 124) emit "not ok" "timed out after ${timeout_s} s" "$(console_tail)" ;;
 125) emit "not ok" "the guest broke before its command reported a status" "$(console_tail)" ;;
 *)
     if [ "$guest_failed" = 0 ]; then
-        emit "not ok" "selinux-smoke.sh exited $rc without reporting a failure" "$(console_tail)"
+        emit "not ok" "guest-suite.sh exited $rc without reporting a failure" "$(console_tail)"
     fi
     ;;
 esac

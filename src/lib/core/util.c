@@ -266,9 +266,13 @@ int brig_open_in_root(int rootfd, const char *path, int flags, mode_t mode, brig
     };
     int fd;
 
-    do
+    /* EAGAIN: a rename raced the lookup; retry a bounded number of times
+     * (a container renaming in a loop must not hang the runtime). */
+    for (int tries = 0;; tries++) {
         fd = (int)syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
-    while (fd < 0 && errno == EAGAIN);
+        if (fd >= 0 || errno != EAGAIN || tries == 32)
+            break;
+    }
     if (fd < 0)
         return brig_error_errno(reterr, "open `%s` inside the rootfs", path);
     return fd;
@@ -302,9 +306,11 @@ int brig_mkdir_p_in_root(int rootfd, const char *path, mode_t mode, brig_error *
         sofar = strndup(path, (size_t)(comp - p) + strlen(comp));
         if (sofar == NULL)
             abort();
-        do
+        for (int tries = 0;; tries++) {
             next = (int)syscall(SYS_openat2, rootfd, sofar, &how, sizeof(how));
-        while (next < 0 && errno == EAGAIN);
+            if (next >= 0 || errno != EAGAIN || tries == 32)
+                break;
+        }
         if (next < 0)
             return brig_error_errno(reterr, "open `%s` inside the rootfs", sofar);
         close(cur);

@@ -289,16 +289,17 @@ void brig_init_run(struct brig_init_ctx *c)
                        spec->hooks.hooks[BRIG_HOOK_CREATE_CONTAINER],
                        spec->hooks.n_hooks[BRIG_HOOK_CREATE_CONTAINER], state_json, &err) < 0)
         brig_sync_fail(sock, err);
-    /* sysctls before finalize: /proc/sys is usually among the read-only
-     * paths, which would make it unwritable for us too. */
-    if (brig_rootfs_pivot(&rc, &err) < 0 || init_sysctl(spec, &err) < 0 ||
-        brig_rootfs_finalize(&rc, &err) < 0)
+    /* sysctls and the pty before finalize: /proc/sys is usually among the
+     * read-only paths and /dev may be read-only, which would stop us too. */
+    if (brig_rootfs_pivot(&rc, &err) < 0 || init_sysctl(spec, &err) < 0)
         brig_sync_fail(sock, err);
     if (setsid() < 0) {
         brig_error_errno(&err, "setsid");
         brig_sync_fail(sock, err);
     }
     if (p->terminal && brig_process_setup_pty(sock, p, &err) < 0)
+        brig_sync_fail(sock, err);
+    if (brig_rootfs_finalize(&rc, &err) < 0)
         brig_sync_fail(sock, err);
     if (brig_process_set_rlimits(p, &err) < 0)
         brig_sync_fail(sock, err);
