@@ -14,21 +14,24 @@ all: build
 
 build:
 	@./scripts/deps.sh build
-	@test -f $(BUILD)/build.ninja || meson setup $(BUILD) $(MESON_FLAGS) >/dev/null
+	@test -f $(BUILD)/build.ninja || meson setup $(BUILD) $(MESON_FLAGS) >$(BUILD).setup.log 2>&1 || \
+	    { cat $(BUILD).setup.log; rm -rf $(BUILD); exit 1; }
 	@ninja -C $(BUILD) >/dev/null || ninja -C $(BUILD)
 
 # ASan + UBSan variant: same sources, same tests, any report is a failure.
 asan:
 	@./scripts/deps.sh build check
 	@test -f $(BUILD_ASAN)/build.ninja || CC=clang meson setup $(BUILD_ASAN) \
-	    -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug >/dev/null
+	    -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug \
+	    >$(BUILD_ASAN).setup.log 2>&1 || { cat $(BUILD_ASAN).setup.log; rm -rf $(BUILD_ASAN); exit 1; }
 	@ninja -C $(BUILD_ASAN) >/dev/null || ninja -C $(BUILD_ASAN)
 
 # libFuzzer harnesses (clang), whose corpora are replayed as regression tests.
 fuzz:
 	@./scripts/deps.sh build check
 	@test -f $(BUILD_FUZZ)/build.ninja || CC=clang meson setup $(BUILD_FUZZ) -Dfuzz=true \
-	    -Dtests=false -Db_lundef=false -Dbuildtype=debug >/dev/null
+	    -Dtests=false -Db_lundef=false -Dbuildtype=debug \
+	    >$(BUILD_FUZZ).setup.log 2>&1 || { cat $(BUILD_FUZZ).setup.log; rm -rf $(BUILD_FUZZ); exit 1; }
 	@ninja -C $(BUILD_FUZZ) >/dev/null || ninja -C $(BUILD_FUZZ)
 
 demo: build

@@ -58,7 +58,7 @@ if [ -x tests/vm/guest-tests.sh ]; then
         echo "not ok - guest image build failed (see $out/vm-image.log)" >"$out/vm-image.tap"
         tail -20 "$out/vm-image.log" | sed 's/^/    # /' >>"$out/vm-image.tap"
     fi
-    BRIG_VM_SHARD=1 BUILD=$BUILD tests/vm/guest-tests.sh lifecycle.bats security.bats \
+    BRIG_VM_SHARD=1 BUILD=$BUILD tests/vm/guest-tests.sh lifecycle.bats security.bats terminal.bats \
         >"$out/vm-1.tap" 2>"$out/vm-1.log" &
     vm_pids+=($!)
     BRIG_VM_SHARD=2 BUILD=$BUILD tests/vm/guest-tests.sh --no-smoke config.bats badinput.bats \
@@ -71,6 +71,7 @@ run_suite unit-asan env ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
     UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 unit "$BUILD_ASAN"
 [ -x tests/fuzz/replay.sh ] && run_suite fuzz-corpus tests/fuzz/replay.sh "$BUILD_FUZZ"
 if compgen -G 'tests/integration/*.bats' >/dev/null; then
+    export BRIG_RECVTTY="$top/$BUILD/tests/helpers/recvtty"
     run_suite integration env BRIG_RUNTIME="$top/$BUILD/src/runtime/brig-runtime" \
         bats --tap tests/integration
     run_suite integration-asan env BRIG_RUNTIME="$top/$BUILD_ASAN/src/runtime/brig-runtime" \

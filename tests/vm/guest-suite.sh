@@ -20,7 +20,7 @@ if $smoke; then
     [ "${PIPESTATUS[0]}" = 0 ] || rc=1
 fi
 if [ -x ./bin/brig-runtime ] && [ -d ./integration ]; then
-    export BRIG_RUNTIME=$PWD/bin/brig-runtime BRIG_TOP=$PWD
+    export BRIG_RUNTIME=$PWD/bin/brig-runtime BRIG_TOP=$PWD BRIG_RECVTTY=$PWD/bin/recvtty
     bats --tap "${files[@]}" | grep -v '^1\.\.' | sed -E 's/^((not )?ok [0-9]+)( -)?/\1 - integration:/'
     [ "${PIPESTATUS[0]}" = 0 ] || rc=1
 fi

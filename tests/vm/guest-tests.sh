@@ -69,6 +69,8 @@ if [ ! -x "$runtime_bin" ]; then
 fi
 mkdir -p "$work/payload/bin" "$work/payload/scripts"
 cp "$runtime_bin" "$work/payload/bin/brig-runtime"
+recvtty_bin=$(dirname "$runtime_bin")/../../tests/helpers/recvtty
+[ -x "$recvtty_bin" ] && cp "$recvtty_bin" "$work/payload/bin/recvtty"
 cp "$top/scripts/mkbundle.sh" "$work/payload/scripts/"
 cp -r "$top/tests/integration" "$work/payload/integration"
 BRIG_VM_IMAGE=$image "$here/run.sh" -o "$results" -t "$timeout_s" "$work/payload" -- \
