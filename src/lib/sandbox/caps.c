@@ -153,7 +153,7 @@ static int set_caps(uint64_t effective, uint64_t permitted, uint64_t inheritable
     return 0;
 }
 
-static int set_ambient(uint64_t ambient, int last, brig_error *reterr)
+static int set_ambient(uint64_t ambient, uint64_t allowed, int last, brig_error *reterr)
 {
     char buf[24];
 
@@ -165,8 +165,12 @@ static int set_ambient(uint64_t ambient, int last, brig_error *reterr)
             return 0;
         return brig_error_errno(reterr, "clear the ambient capabilities");
     }
+    /* The kernel only raises an ambient cap that is both permitted and
+     * inheritable.  `runc spec` lists ambient caps without inheritable ones,
+     * and runc ignores the refusal; brig skips them the same way, so such a
+     * config runs and nothing beyond what the spec allows becomes ambient. */
     for (int c = 0; c <= last; c++) {
-        if (!(ambient & (1ULL << c)))
+        if (!(ambient & (1ULL << c)) || !(allowed & (1ULL << c)))
             continue;
         if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, (unsigned long)c, 0, 0) < 0)
             return brig_error_errno(reterr,
@@ -213,5 +217,5 @@ int brig_caps_apply(const struct brig_spec_caps *caps, const struct brig_spec_us
     if (set_caps(caps->effective & known, caps->permitted & known, caps->inheritable & known,
                  reterr) < 0)
         return -1;
-    return set_ambient(caps->ambient & known, last, reterr);
+    return set_ambient(caps->ambient & known, caps->permitted & caps->inheritable, last, reterr);
 }
