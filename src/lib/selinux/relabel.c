@@ -116,12 +116,14 @@ const char *brig_relabel_refused(const char *path)
     if (path == NULL || path[0] == '\0')
         return NULL;
     canon = canonical_path(path);
+    /* List entries are resolved too: with merged /usr, /bin is /usr/bin,
+     * and "/usr/bin" must be refused like "/bin". */
     for (size_t i = 0; i < BRIG_ARRAY_SIZE(refused_dirs); i++) {
-        if (strcmp(canon, refused_dirs[i]) == 0) {
+        if (strcmp(canon, refused_dirs[i]) == 0 || same_dir(canon, refused_dirs[i])) {
             snprintf(reason, sizeof(reason),
                      "`%s` is a host system directory: %s; use a custom type instead (brig "
                      "policy generate)",
-                     canon, refusal_consequence(canon));
+                     canon, refusal_consequence(refused_dirs[i]));
             return reason;
         }
     }
