@@ -12,7 +12,7 @@ if [ -d "$build/tests/fuzz" ]; then
 else
     bindir="$build"
 fi
-harnesses="fuzz_spec fuzz_mountopts fuzz_process"
+harnesses="fuzz_spec fuzz_mountopts fuzz_process fuzz_label"
 n=0
 failed=0
 echo "1..$(echo $harnesses | wc -w)"
