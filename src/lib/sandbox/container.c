@@ -26,6 +26,8 @@
 #include "sandbox/hooks.h"
 #include "sandbox/internal.h"
 #include "sandbox/seccomp.h"
+#include "sandbox/svirt.h"
+#include "selinux/mcs.h"
 #include "selinux/label.h"
 #include "state/state.h"
 
@@ -149,6 +151,7 @@ static int container_create(const struct brig_create_opts *o, bool keep_pty,
     _cleanup_free_ char *state_json = NULL, *rootfs_join = NULL;
     struct brig_seccomp_filter *seccomp = NULL;
     struct brig_init_ctx ctx = {0};
+    struct brig_svirt sv = {0};
     int socks[2] = {-1, -1}, new_flags = 0, clone_flags;
     bool selinux, dir_made = false;
     size_t len = 0;
@@ -184,9 +187,13 @@ static int container_create(const struct brig_create_opts *o, bool keep_pty,
             return brig_error_wrap(reterr, "process.selinuxLabel");
         if (spec->linux_.mount_label && brig_label_validate(spec->linux_.mount_label, reterr) < 0)
             return brig_error_wrap(reterr, "linux.mountLabel");
-    } else if (spec->process->selinux_label || spec->linux_.mount_label) {
-        brig_log(BRIG_LOG_WARNING,
-                 "SELinux is not enabled on this host: the labels in config.json are ignored");
+    } else {
+        bool relabel = false;
+        for (size_t i = 0; i < spec->n_mounts; i++)
+            relabel |= spec->mounts[i].opts.relabel != BRIG_RELABEL_NONE;
+        if (spec->process->selinux_label || spec->linux_.mount_label || relabel)
+            brig_log(BRIG_LOG_WARNING, "SELinux is not enabled on this host: labels and z/Z "
+                                       "mount options in config.json are ignored");
     }
     if (spec->linux_.seccomp && brig_seccomp_compile(spec->linux_.seccomp, &seccomp, reterr) < 0)
         return -1;
@@ -208,10 +215,44 @@ static int container_create(const struct brig_create_opts *o, bool keep_pty,
     if (brig_write_file_at(dirfd, CONFIG_COPY, data, len, 0600, reterr) < 0)
         goto fail;
 
+    if (selinux && brig_svirt_setup(rootfd, o->id, spec, rootfs, &sv, reterr) < 0)
+        goto fail;
+    if (o->systemd_cgroup)
+        brig_log(BRIG_LOG_WARNING,
+                 "--systemd-cgroup: brig does not talk to systemd; the cgroup of "
+                 "\"slice:prefix:name\" is made directly in cgroupfs, unknown to systemd");
+
     cg = brig_cgroup_create(spec->linux_.cgroups_path, o->id,
                             spec->linux_.has_resources ? &spec->linux_.resources : NULL,
                             o->systemd_cgroup, reterr);
     if (cg == NULL)
+        goto fail;
+
+    /* Saved now with no pid, so that if this process is killed from here
+     * on, `delete` still finds the cgroup and the MCS level to release. */
+    st = brig_xmalloc0(sizeof(*st));
+    st->id = brig_xstrdup(o->id);
+    st->bundle = brig_xstrdup(bundle);
+    st->rootfs = brig_xstrdup(rootfs);
+    st->created = now_rfc3339();
+    st->cgroup = brig_cgroup_serialize(cg);
+    if (selinux) {
+        st->process_label = brig_xstrdup(spec->process->selinux_label);
+        st->mount_label = brig_xstrdup(spec->linux_.mount_label);
+    }
+    st->owner = brig_xstrdup("root");
+    st->systemd_cgroup = o->systemd_cgroup;
+    st->ns_flags = new_flags;
+    st->config_path = brig_xstrdup(config_path);
+    if (spec->n_annotations) {
+        st->annotations = brig_xmalloc0(spec->n_annotations * sizeof(*st->annotations));
+        for (size_t i = 0; i < spec->n_annotations; i++) {
+            st->annotations[i].key = brig_xstrdup(spec->annotations[i].key);
+            st->annotations[i].value = brig_xstrdup(spec->annotations[i].value);
+        }
+        st->n_annotations = spec->n_annotations;
+    }
+    if (brig_state_save(rootfd, st, reterr) < 0)
         goto fail;
 
     if (mkfifoat(dirfd, EXEC_FIFO, 0600) < 0) {
@@ -339,32 +380,10 @@ static int container_create(const struct brig_create_opts *o, bool keep_pty,
     if (brig_sync_expect(socks[0], BRIG_SYNC_MOUNTED, NULL, NULL, reterr) < 0)
         goto fail;
 
-    st = brig_xmalloc0(sizeof(*st));
-    st->id = brig_xstrdup(o->id);
     st->pid = pid;
     if (brig_proc_start_time(pid, &st->pid_start_time) < 0) {
         brig_error_errno(reterr, "read start time of container process %d", (int)pid);
         goto fail;
-    }
-    st->bundle = brig_xstrdup(bundle);
-    st->rootfs = brig_xstrdup(rootfs);
-    st->created = now_rfc3339();
-    st->cgroup = brig_cgroup_serialize(cg);
-    if (selinux) {
-        st->process_label = brig_xstrdup(spec->process->selinux_label);
-        st->mount_label = brig_xstrdup(spec->linux_.mount_label);
-    }
-    st->owner = brig_xstrdup("root");
-    st->systemd_cgroup = o->systemd_cgroup;
-    st->ns_flags = new_flags;
-    st->config_path = brig_xstrdup(config_path);
-    if (spec->n_annotations) {
-        st->annotations = brig_xmalloc0(spec->n_annotations * sizeof(*st->annotations));
-        for (size_t i = 0; i < spec->n_annotations; i++) {
-            st->annotations[i].key = brig_xstrdup(spec->annotations[i].key);
-            st->annotations[i].value = brig_xstrdup(spec->annotations[i].value);
-        }
-        st->n_annotations = spec->n_annotations;
     }
     state_json = brig_state_to_json(st, BRIG_STATUS_CREATING);
     for (int k = BRIG_HOOK_PRESTART; k <= BRIG_HOOK_CREATE_RUNTIME; k++)
@@ -391,6 +410,7 @@ static int container_create(const struct brig_create_opts *o, bool keep_pty,
         goto fail;
     close(socks[0]);
     brig_seccomp_free(seccomp);
+    free(sv.level);
     res->pid = pid;
     res->pty_master = o->console_socket ? -1 : TAKE_FD(master);
     return 0;
@@ -411,6 +431,7 @@ fail:
         if (brig_cgroup_destroy(cg, &e2) < 0)
             brig_log(BRIG_LOG_WARNING, "%s", e2->msg);
     }
+    brig_svirt_undo(rootfd, o->id, &sv);
     if (dir_made) {
         _cleanup_error_ brig_error e2 = NULL;
         if (brig_state_remove(rootfd, o->id, &e2) < 0)
@@ -545,8 +566,18 @@ static int container_delete(int rootfd, const char *id, bool force, brig_error *
     if (lockfd < 0)
         return -1;
     st = load_with_status(rootfd, id, &status, reterr);
-    if (st == NULL)
-        return -1;
+    if (st == NULL) {
+        size_t freed = 0;
+        if ((*reterr)->errnum != ENOENT)
+            return -1;
+        /* A directory without state.json: a create killed before its first
+         * save.  Its init died with it (PDEATHSIG); only the directory and
+         * perhaps an MCS reservation remain. */
+        brig_error_free(reterr);
+        if (brig_state_remove(rootfd, id, reterr) < 0)
+            return -1;
+        return brig_mcs_reconcile(rootfd, &freed, reterr);
+    }
     if ((status == BRIG_STATUS_RUNNING || status == BRIG_STATUS_PAUSED) && !force)
         return brig_error_set(reterr, 0, "container `%s` is %s: stop it first or use --force",
                               id, brig_status_name(status));
@@ -567,7 +598,11 @@ static int container_delete(int rootfd, const char *id, bool force, brig_error *
     }
     if (cg && brig_cgroup_destroy(cg, reterr) < 0)
         return -1;
-    return brig_state_remove(rootfd, id, reterr);
+    if (brig_state_remove(rootfd, id, reterr) < 0)
+        return -1;
+    /* Released last: the pair stays reserved until nothing of the
+     * container is left that could still carry its level. */
+    return brig_svirt_release(rootfd, id, st->process_label, reterr);
 }
 
 int brig_container_delete(const char *root, const char *id, bool force, brig_error *reterr)
@@ -766,6 +801,14 @@ int brig_container_list(const char *root, struct brig_container_info **ret, size
 
     if (rootfd < 0 || brig_state_list(rootfd, &ids, reterr) < 0)
         return -1;
+    {
+        /* Reservations whose container is gone (a runtime killed mid-create
+         * whose directory was removed by hand, say) are freed here. */
+        _cleanup_error_ brig_error err = NULL;
+        size_t freed = 0;
+        if (brig_mcs_reconcile(rootfd, &freed, &err) < 0)
+            brig_log(BRIG_LOG_WARNING, "%s", err->msg);
+    }
     v = brig_xmalloc0((brig_strv_len(ids) + 1) * sizeof(*v));
     for (char **id = ids; *id; id++) {
         _cleanup_error_ brig_error err = NULL;
