@@ -127,10 +127,14 @@ static bool is_bind(const struct brig_spec_mount *m)
            m->opts.recursive_bind;
 }
 
+/* Filesystems whose labelling the policy lets a mount choose (fs_use_trans
+ * / context= capable).  mqueue is labelled by genfscon and refuses context=
+ * with EINVAL on Debian's policy, as it does on Fedora's; runc and crun do
+ * not give it one either. */
 static bool takes_mount_label(const char *type)
 {
     return strcmp(type, "tmpfs") == 0 || strcmp(type, "devpts") == 0 ||
-           strcmp(type, "mqueue") == 0 || strcmp(type, "shm") == 0;
+           strcmp(type, "shm") == 0;
 }
 
 /* brig_mkdir_p_in_root stops at a dangling symlink ("/mnt/x -> /vol"
