@@ -158,17 +158,6 @@ const char *cli_require_id(struct cli_global *g, const char *verb, int argc, cha
     return argv[idx];
 }
 
-static char *now_rfc3339(void)
-{
-    struct timespec ts;
-    struct tm tm;
-    char buf[64];
-
-    clock_gettime(CLOCK_REALTIME, &ts);
-    gmtime_r(&ts.tv_sec, &tm);
-    strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
-    return brig_xasprintf("%s.%09ldZ", buf, ts.tv_nsec);
-}
 
 void cli_log_write(struct cli_global *g, const char *level, const char *msg)
 {
@@ -176,7 +165,7 @@ void cli_log_write(struct cli_global *g, const char *level, const char *msg)
 
     if (g == NULL || g->log == NULL)
         return;
-    ts = now_rfc3339();
+    ts = brig_now_rfc3339();
     if (g->log_format != NULL && strcmp(g->log_format, "json") == 0) {
         /* containerd and CRI-O read this file after a failure to find the
          * error: one JSON object per line, logrus's field names. */

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 void *brig_xmalloc0(size_t size)
@@ -343,4 +344,16 @@ int brig_validate_id(const char *id, brig_error *reterr)
                               id, *p);
     }
     return 0;
+}
+
+char *brig_now_rfc3339(void)
+{
+    struct timespec ts;
+    struct tm tm;
+    char buf[64];
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    gmtime_r(&ts.tv_sec, &tm);
+    strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+    return brig_xasprintf("%s.%09ldZ", buf, ts.tv_nsec);
 }

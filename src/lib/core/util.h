@@ -58,6 +58,9 @@ int brig_mkdir_p_in_root(int rootfd, const char *path, mode_t mode, brig_error *
 #define BRIG_FD_PATH_MAX 32
 void brig_fd_path(int fd, char buf[BRIG_FD_PATH_MAX]);
 
+/* The current time as RFC 3339 in UTC with nanoseconds ("...T12:00:00.123456789Z"). */
+char *brig_now_rfc3339(void);
+
 /* Container ids: non-empty, [A-Za-z0-9_+.-], no "." or "..", at most 1024
  * bytes.  An id is used as a directory name, so '/' must never pass. */
 int brig_validate_id(const char *id, brig_error *reterr);

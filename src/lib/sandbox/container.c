@@ -73,16 +73,6 @@ static void container_run_hooks_warn(enum brig_hook_kind kind, const struct brig
         brig_log(BRIG_LOG_WARNING, "%s", err->msg);
 }
 
-static char *now_rfc3339(void)
-{
-    struct timespec ts;
-    struct tm tm;
-    char buf[64];
-    clock_gettime(CLOCK_REALTIME, &ts);
-    gmtime_r(&ts.tv_sec, &tm);
-    strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
-    return brig_xasprintf("%s.%09ldZ", buf, ts.tv_nsec);
-}
 
 static int write_id_map(pid_t pid, const char *file, const struct brig_spec_idmap *m, size_t n,
                         brig_error *reterr)
@@ -234,7 +224,7 @@ static int container_create(const struct brig_create_opts *o, bool keep_pty,
     st->id = brig_xstrdup(o->id);
     st->bundle = brig_xstrdup(bundle);
     st->rootfs = brig_xstrdup(rootfs);
-    st->created = now_rfc3339();
+    st->created = brig_now_rfc3339();
     st->cgroup = brig_cgroup_serialize(cg);
     if (selinux) {
         st->process_label = brig_xstrdup(spec->process->selinux_label);
