@@ -45,7 +45,11 @@ unit() { # unit BUILD_DIR
     local dir=$1 t rc=0
     for t in "$dir"/tests/unit/test_*; do
         [ -f "$t" ] && [ -x "$t" ] || continue
-        CMOCKA_MESSAGE_OUTPUT=TAP "$t" || rc=1
+        # Bounded: a hung test must fail, not eat CI's time.
+        CMOCKA_MESSAGE_OUTPUT=TAP timeout -k 10 600 "$t" || {
+            rc=1
+            echo "not ok - $(basename "$t") failed or timed out"
+        }
     done
     return $rc
 }
@@ -77,7 +81,7 @@ run_suite unit-asan unit_asan
 if compgen -G 'tests/integration/*.bats' >/dev/null; then
     export BRIG_RECVTTY="$top/$BUILD/tests/helpers/recvtty"
     run_suite integration env BRIG_RUNTIME="$top/$BUILD/src/runtime/brig-runtime" \
-        bats --tap tests/integration
+        timeout -k 10 1800 bats --tap tests/integration
     run_suite integration-asan env BRIG_RUNTIME="$top/$BUILD_ASAN/src/runtime/brig-runtime" \
         ASAN_OPTIONS=detect_leaks=0 BRIG_ASAN=1 bats --tap tests/integration
 fi
