@@ -83,7 +83,7 @@ if compgen -G 'tests/integration/*.bats' >/dev/null; then
     run_suite integration env BRIG_RUNTIME="$top/$BUILD/src/runtime/brig-runtime" \
         timeout -k 10 1800 bats --tap tests/integration
     run_suite integration-asan env BRIG_RUNTIME="$top/$BUILD_ASAN/src/runtime/brig-runtime" \
-        ASAN_OPTIONS=detect_leaks=0 BRIG_ASAN=1 bats --tap tests/integration
+        ASAN_OPTIONS=detect_leaks=0 BRIG_ASAN=1 timeout -k 10 1800 bats --tap tests/integration
 fi
 if [ ${#vm_pids[@]} -gt 0 ]; then
     [ -f "$out/vm-image.tap" ] && count vm-image "$out/vm-image.tap"
