@@ -4,7 +4,9 @@
 # built on the host.  One TAP stream; each line says which suite it is from.
 #
 # Usage: guest-suite.sh [--no-smoke] [BATS_FILE...]   (default: every file)
-# so that make check can shard the suite across guests.
+# so that make check can shard the suite across guests.  A BATS_FILE is an
+# integration file ("lifecycle.bats") or an SVirt file ("selinux/svirt.bats");
+# the SVirt files (tests/selinux) run after the integration files.
 cd "$(dirname "$0")" || exit 1
 rc=0
 smoke=true
@@ -12,16 +14,33 @@ if [ "${1:-}" = --no-smoke ]; then
     smoke=false
     shift
 fi
-files=()
-for f in "$@"; do files+=("integration/$f"); done
-[ ${#files[@]} -gt 0 ] || files=(integration)
+files=() svirt_files=()
+for f in "$@"; do
+    case $f in
+    selinux/*) svirt_files+=("$f") ;;
+    *) files+=("integration/$f") ;;
+    esac
+done
+if [ $# -eq 0 ]; then
+    files=(integration)
+    svirt_files=(selinux)
+fi
 if $smoke; then
     bash ./selinux-smoke.sh | grep -v '^1\.\.' | sed -E 's/^((not )?ok [0-9]+)( -)?/\1 - selinux:/'
     [ "${PIPESTATUS[0]}" = 0 ] || rc=1
 fi
-if [ -x ./bin/brig-runtime ] && [ -d ./integration ]; then
-    export BRIG_RUNTIME=$PWD/bin/brig-runtime BRIG_TOP=$PWD BRIG_RECVTTY=$PWD/bin/recvtty
+export BRIG_RUNTIME=$PWD/bin/brig-runtime BRIG_TOP=$PWD BRIG_RECVTTY=$PWD/bin/recvtty
+if [ -x ./bin/brig-runtime ] && [ -d ./integration ] && [ ${#files[@]} -gt 0 ]; then
     bats --tap "${files[@]}" | grep -v '^1\.\.' | sed -E 's/^((not )?ok [0-9]+)( -)?/\1 - integration:/'
     [ "${PIPESTATUS[0]}" = 0 ] || rc=1
+fi
+if [ ${#svirt_files[@]} -gt 0 ]; then
+    if [ -x ./bin/brig-runtime ] && [ -d ./selinux ]; then
+        bats --tap "${svirt_files[@]}" | grep -v '^1\.\.' | sed -E 's/^((not )?ok [0-9]+)( -)?/\1 - svirt:/'
+        [ "${PIPESTATUS[0]}" = 0 ] || rc=1
+    else
+        echo "not ok - svirt: the payload has no brig-runtime or no selinux/ tests"
+        rc=1
+    fi
 fi
 exit $rc

@@ -73,6 +73,8 @@ recvtty_bin=$(dirname "$runtime_bin")/../../tests/helpers/recvtty
 [ -x "$recvtty_bin" ] && cp "$recvtty_bin" "$work/payload/bin/recvtty"
 cp "$top/scripts/mkbundle.sh" "$work/payload/scripts/"
 cp -r "$top/tests/integration" "$work/payload/integration"
+# The SVirt suite (guest-suite.sh runs it after the integration files).
+[ -d "$top/tests/selinux" ] && cp -r "$top/tests/selinux" "$work/payload/selinux"
 BRIG_VM_IMAGE=$image "$here/run.sh" -o "$results" -t "$timeout_s" "$work/payload" -- \
     bash ./guest-suite.sh "$@" >"$work/tap"
 rc=$?
