@@ -13,6 +13,9 @@
  *  - The walk stays on the top's mount: directories on another mount (by
  *    mount id, or st_dev where the kernel has no mount ids) and mount points
  *    listed in /proc/self/mountinfo below the top are not entered/labelled.
+ *  - A hard link in the tree to a file elsewhere on the same filesystem is
+ *    the same inode and gets labelled, as with chcon -R; fs.protected_hardlinks
+ *    keeps a container from linking to host files it cannot write.
  *  - An entry whose label is already right is not written, so its ctime
  *    does not change and a relabel of a labelled tree is read-only.
  *  - The top is labelled last, after every worker has finished: a relabel
@@ -131,14 +134,13 @@ const char *brig_relabel_refused(const char *path)
     /* The invoking user's home: $HOME, and under sudo the real user's. */
     const char *home = getenv("HOME");
     const char *sudo_user = getenv("SUDO_USER");
-    const char *sudo_home = NULL;
+    _cleanup_free_ char *sudo_home = NULL;
     if (sudo_user != NULL && *sudo_user != '\0') {
         struct passwd pw, *res = NULL;
         char buf[4096];
         if (getpwnam_r(sudo_user, &pw, buf, sizeof(buf), &res) == 0 && res != NULL)
             sudo_home = brig_xstrdup(res->pw_dir);
     }
-    _cleanup_free_ char *sudo_home_owned = (char *)sudo_home;
     if (same_dir(canon, home) || same_dir(canon, sudo_home)) {
         snprintf(reason, sizeof(reason),
                  "`%s` is your home directory: relabelling it would lock your own login, shell "
@@ -763,6 +765,14 @@ int brig_relabel(const char *path, const char *context, const struct brig_relabe
             w.use_xattrat = true;
     }
 #endif
+    /* The fallback needs /proc: without it every entry would look "gone"
+     * (ENOENT) and be skipped silently, reporting success on an unlabelled
+     * tree. */
+    if (!w.use_xattrat && access("/proc/self/fd", F_OK) < 0)
+        return brig_error_errno(reterr,
+                                "relabel `%s`: /proc/self/fd (needed on kernels without "
+                                "getxattrat)",
+                                top);
 
     if (S_ISDIR(stx.stx_mode)) {
         _cleanup_close_ int dfd = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
