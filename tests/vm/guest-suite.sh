@@ -26,17 +26,17 @@ if [ $# -eq 0 ]; then
     svirt_files=(selinux)
 fi
 if $smoke; then
-    bash ./selinux-smoke.sh | grep -v '^1\.\.' | sed -E 's/^((not )?ok [0-9]+)( -)?/\1 - selinux:/'
+    bash ./selinux-smoke.sh | grep --line-buffered -v '^1\.\.' | sed -u -E 's/^((not )?ok [0-9]+)( -)?/\1 - selinux:/'
     [ "${PIPESTATUS[0]}" = 0 ] || rc=1
 fi
 export BRIG_RUNTIME=$PWD/bin/brig-runtime BRIG_TOP=$PWD BRIG_RECVTTY=$PWD/bin/recvtty
 if [ -x ./bin/brig-runtime ] && [ -d ./integration ] && [ ${#files[@]} -gt 0 ]; then
-    bats --tap "${files[@]}" | grep -v '^1\.\.' | sed -E 's/^((not )?ok [0-9]+)( -)?/\1 - integration:/'
+    bats --tap "${files[@]}" | grep --line-buffered -v '^1\.\.' | sed -u -E 's/^((not )?ok [0-9]+)( -)?/\1 - integration:/'
     [ "${PIPESTATUS[0]}" = 0 ] || rc=1
 fi
 if [ ${#svirt_files[@]} -gt 0 ]; then
     if [ -x ./bin/brig-runtime ] && [ -d ./selinux ]; then
-        bats --tap "${svirt_files[@]}" | grep -v '^1\.\.' | sed -E 's/^((not )?ok [0-9]+)( -)?/\1 - svirt:/'
+        bats --tap "${svirt_files[@]}" | grep --line-buffered -v '^1\.\.' | sed -u -E 's/^((not )?ok [0-9]+)( -)?/\1 - svirt:/'
         [ "${PIPESTATUS[0]}" = 0 ] || rc=1
     else
         echo "not ok - svirt: the payload has no brig-runtime or no selinux/ tests"
