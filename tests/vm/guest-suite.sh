@@ -31,7 +31,11 @@ if $smoke; then
 fi
 export BRIG_RUNTIME=$PWD/bin/brig-runtime BRIG_TOP=$PWD BRIG_RECVTTY=$PWD/bin/recvtty
 if [ -x ./bin/brig-runtime ] && [ -d ./integration ] && [ ${#files[@]} -gt 0 ]; then
-    bats --tap "${files[@]}" | grep --line-buffered -v '^1\.\.' | sed -u -E 's/^((not )?ok [0-9]+)( -)?/\1 - integration:/'
+    # The generic suite runs with automatic labelling off: it checks the
+    # runtime on cgroup v2 under an enforcing kernel, while tests/selinux
+    # proves the labelling itself.  (Its bind mounts of host temp dirs would
+    # need :z under SVirt, as they would with docker.)
+    BRIG_TEST_SVIRT=off bats --tap "${files[@]}" | grep --line-buffered -v '^1\.\.' | sed -u -E 's/^((not )?ok [0-9]+)( -)?/\1 - integration:/'
     [ "${PIPESTATUS[0]}" = 0 ] || rc=1
 fi
 if [ ${#svirt_files[@]} -gt 0 ]; then
