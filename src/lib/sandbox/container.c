@@ -33,6 +33,9 @@
 
 #define CONFIG_COPY "config.json"
 #define EXEC_FIFO "exec.fifo"
+/* Present when config.json has poststart/poststop hooks: start and delete
+ * then parse the config copy; otherwise they skip that work. */
+#define HOOKS_MARK "hooks"
 
 
 static int pidfd_open_checked(const struct brig_state *st)
@@ -60,6 +63,12 @@ static struct brig_spec *container_load_config(int rootfd, const char *id, brig_
     if (brig_read_file_at(rootfd, path, 16 << 20, &data, &len, reterr) < 0)
         return NULL;
     return brig_spec_load_data(data, len, reterr);
+}
+
+static bool has_hooks(int rootfd, const char *id)
+{
+    _cleanup_free_ char *p = brig_xasprintf("%s/" HOOKS_MARK, id);
+    return faccessat(rootfd, p, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
 }
 
 static void container_run_hooks_warn(enum brig_hook_kind kind, const struct brig_spec *spec,
@@ -203,6 +212,9 @@ static int container_create(const struct brig_create_opts *o, bool keep_pty,
         goto fail;
     }
     if (brig_write_file_at(dirfd, CONFIG_COPY, data, len, 0600, reterr) < 0)
+        goto fail;
+    if ((spec->hooks.n_hooks[BRIG_HOOK_POSTSTART] || spec->hooks.n_hooks[BRIG_HOOK_POSTSTOP]) &&
+        brig_write_file_at(dirfd, HOOKS_MARK, "", 0, 0600, reterr) < 0)
         goto fail;
 
     if (selinux && brig_svirt_setup(rootfd, o->id, spec, rootfs, &sv, reterr) < 0)
@@ -495,6 +507,8 @@ static int container_start(int rootfd, const char *id, brig_error *reterr)
     st->started = true;
     if (brig_state_save(rootfd, st, reterr) < 0)
         return -1;
+    if (!has_hooks(rootfd, id))
+        return 0;
     spec = container_load_config(rootfd, id, reterr);
     if (spec == NULL)
         return -1;
@@ -578,11 +592,11 @@ static int container_delete(int rootfd, const char *id, bool force, brig_error *
     }
     if (status != BRIG_STATUS_STOPPED && container_kill_wait(st, cg, reterr) < 0)
         return -1;
-    spec = container_load_config(rootfd, id, reterr);
-    if (spec == NULL) {
+    spec = has_hooks(rootfd, id) ? container_load_config(rootfd, id, reterr) : NULL;
+    if (spec == NULL && *reterr != NULL) {
         brig_log(BRIG_LOG_WARNING, "poststop hooks of `%s` not run: %s", id, (*reterr)->msg);
         brig_error_free(reterr);
-    } else if (spec->hooks.n_hooks[BRIG_HOOK_POSTSTOP]) {
+    } else if (spec && spec->hooks.n_hooks[BRIG_HOOK_POSTSTOP]) {
         json = brig_state_to_json(st, BRIG_STATUS_STOPPED);
         container_run_hooks_warn(BRIG_HOOK_POSTSTOP, spec, json);
     }
