@@ -583,15 +583,15 @@ static int resolve_spec_path(const char *cgroups_path, const char *id, bool syst
 
 /* Our own cgroup in hierarchy `h`, relative to its mount, from
  * /proc/self/cgroup ("4:memory:/process_api/x" -> "/process_api/x"). */
-static int own_cgroup(const struct brig_cg_hier *h, char **ret, brig_error *reterr)
+/* `self` is the text of /proc/self/cgroup, read once by the caller: the
+ * kernel rebuilds the whole file on every read, for every hierarchy. */
+static int own_cgroup(const struct brig_cg_hier *h, const char *self, char **ret,
+                      brig_error *reterr)
 {
-    _cleanup_fclose_ FILE *f = fopen("/proc/self/cgroup", "re");
-    _cleanup_free_ char *line = NULL;
-    size_t cap = 0;
+    _cleanup_free_ char *copy = brig_xstrdup(self);
+    char *save = NULL, *line;
 
-    if (f == NULL)
-        return brig_error_errno(reterr, "open `/proc/self/cgroup`");
-    while (getline(&line, &cap, f) > 0) {
+    for (line = strtok_r(copy, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save)) {
         char *c1 = strchr(line, ':'), *c2, *path;
         bool match;
 
@@ -775,7 +775,7 @@ struct brig_cgroup *brig_cg_create_in(enum brig_cgroup_mode mode, const char *cg
                                       bool systemd, brig_error *reterr)
 {
     _cleanup_cgroup_ struct brig_cgroup *cg = brig_xmalloc0(sizeof(*cg));
-    _cleanup_free_ char *spec_path = NULL;
+    _cleanup_free_ char *spec_path = NULL, *self = NULL;
     bool absolute = false;
     const struct brig_cg_hier *main_h;
 
@@ -787,13 +787,16 @@ struct brig_cgroup *brig_cg_create_in(enum brig_cgroup_mode mode, const char *cg
         return NULL;
     if (discover_hierarchies(cg, reterr) < 0)
         return NULL;
+    if (!absolute &&
+        brig_read_file_at(AT_FDCWD, "/proc/self/cgroup", 1 << 20, &self, NULL, reterr) < 0)
+        return NULL;
     for (size_t i = 0; i < cg->n_hiers; i++) {
         struct brig_cg_hier *h = &cg->hiers[i];
         _cleanup_free_ char *own = NULL;
         if (absolute) {
             h->path = path_join_norm(spec_path, NULL);
         } else {
-            if (own_cgroup(h, &own, reterr) < 0)
+            if (own_cgroup(h, self, &own, reterr) < 0)
                 return NULL;
             h->path = path_join_norm(own, spec_path);
         }
