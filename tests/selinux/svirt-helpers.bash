@@ -81,6 +81,20 @@ mcs_owned_by() {
     mcs_reservations | sed -n "s/^\(c[0-9]*,c[0-9]*\)=$1\$/\1/p"
 }
 
+# assert_nothing_left (replacing the integration helpers'): also no MCS
+# reservation; the empty reservation directory is the allocator's, not a
+# container's leftover.
+assert_nothing_left() {
+    local l
+    l=$({
+        mcs_reservations | sed 's/^/reservation left: /'
+        leaks | grep -vFx "state entry left: $ROOT/mcs"
+    } || true)
+    [ -z "$l" ] || { echo "$l"; return 1; }
+    [ -z "$("$BRIG_RUNTIME" --root "$ROOT" list -q 2>/dev/null 3>&-)" ] ||
+        { echo "containers left: $(runtime list -q)"; return 1; }
+}
+
 # new_bundle NAME [rw]: a bundle $BATS_TEST_TMPDIR/NAME on the shared
 # read-only template, or with its own writable copy of it.
 new_bundle() {
@@ -109,9 +123,10 @@ bcmd() {
 bind() {
     local dir=$1 src=$2 dest=$3
     shift 3
-    bcfg "$dir" '.mounts += [{destination: $d, type: "bind", source: $s,
-                             options: (["rbind"] + $ARGS.positional)}]' \
-        --arg d "$dest" --arg s "$src" --args "$@"
+    local opts
+    opts=$(jq -cn '["rbind"] + $ARGS.positional' --args "$@")
+    bcfg "$dir" '.mounts += [{destination: $d, type: "bind", source: $s, options: $o}]' \
+        --arg d "$dest" --arg s "$src" --argjson o "$opts"
 }
 
 # annotate DIR KEY VALUE: set an annotation (brig's label options).
