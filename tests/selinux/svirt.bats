@@ -11,6 +11,10 @@
 # annotations io.brig.selinux.{disable,type,level,user,role,filetype,auto}.
 # brig_test_container_t is a second, MCS-constrained container type from
 # policy/test/brig_test.cil, for the type option.
+#
+# Run in the guest (about 4 minutes under TCG):
+#     BUILD=build tests/vm/guest-tests.sh --no-smoke selinux/svirt.bats
+# Elsewhere (no SELinux) every test is skipped with the reason.
 
 load ../integration/helpers
 load svirt-helpers
