@@ -62,15 +62,15 @@ teardown() {
     fi
     # The reservation directory is the allocator's, not a container's: do
     # not let the integration helpers count it as a leaked state entry.
-    rm -rf "$ROOT/mcs"
+    rm -rf "$ROOT/@mcs"
     helpers_teardown || rc=1
     return $rc
 }
 
-# mcs_reservations: "PAIR=OWNER" for every reservation under $ROOT/mcs.
+# mcs_reservations: "PAIR=OWNER" for every reservation under $ROOT/@mcs.
 mcs_reservations() {
     local f
-    for f in "$ROOT"/mcs/c*; do
+    for f in "$ROOT"/@mcs/c*; do
         [ -f "$f" ] || continue
         printf '%s=%s\n' "$(basename "$f")" "$(tr -d '\n' <"$f")"
     done
@@ -88,7 +88,7 @@ assert_nothing_left() {
     local l
     l=$({
         mcs_reservations | sed 's/^/reservation left: /'
-        leaks | grep -vFx "state entry left: $ROOT/mcs"
+        leaks | grep -vFx "state entry left: $ROOT/@mcs"
     } || true)
     [ -z "$l" ] || { echo "$l"; return 1; }
     [ -z "$("$BRIG_RUNTIME" --root "$ROOT" list -q 2>/dev/null 3>&-)" ] ||

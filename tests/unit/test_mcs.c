@@ -62,7 +62,7 @@ static char *owner_of(struct root *r, const char *name)
     char *buf = NULL;
     brig_error err = NULL;
 
-    snprintf(path, sizeof(path), "mcs/%s", name);
+    snprintf(path, sizeof(path), "@mcs/%s", name);
     if (brig_read_file_at(r->fd, path, 4096, &buf, NULL, &err) < 0) {
         brig_error_free(&err);
         return NULL;
@@ -73,7 +73,7 @@ static char *owner_of(struct root *r, const char *name)
 static bool reserved(struct root *r, const char *name)
 {
     char path[128];
-    snprintf(path, sizeof(path), "mcs/%s", name);
+    snprintf(path, sizeof(path), "@mcs/%s", name);
     return faccessat(r->fd, path, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
 }
 
@@ -143,7 +143,7 @@ static void test_allocate_basic(void **state)
     assert_non_null(owner);
     assert_string_equal(owner, "c1");
     free(owner);
-    assert_int_equal(fstatat(r.fd, "mcs", &st, 0), 0);
+    assert_int_equal(fstatat(r.fd, "@mcs", &st, 0), 0);
     assert_int_equal(st.st_mode & 07777, 0700);
     assert_int_equal(count(&r), 1);
     free(level);
@@ -239,8 +239,8 @@ static void write_reservation(struct root *r, const char *name, const char *owne
     struct timespec ts[2];
     int fd;
 
-    mkdirat(r->fd, "mcs", 0700);
-    snprintf(path, sizeof(path), "mcs/%s", name);
+    mkdirat(r->fd, "@mcs", 0700);
+    snprintf(path, sizeof(path), "@mcs/%s", name);
     fd = openat(r->fd, path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     assert_true(fd >= 0);
     assert_int_equal(write(fd, owner, strlen(owner)), (ssize_t)strlen(owner));
@@ -255,8 +255,8 @@ static void fill_all(struct root *r)
 {
     int dfd, fd;
 
-    assert_int_equal(mkdirat(r->fd, "mcs", 0700), 0);
-    dfd = openat(r->fd, "mcs", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    assert_int_equal(mkdirat(r->fd, "@mcs", 0700), 0);
+    dfd = openat(r->fd, "@mcs", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     assert_true(dfd >= 0);
     fd = openat(dfd, "c0,c1", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     assert_true(fd >= 0);
@@ -308,7 +308,7 @@ static void test_allocate_exhausted_and_scan(void **state)
     assert_int_equal(count(&r), PAIRS);
 
     /* One free pair: random tries all miss it, the scan must find it. */
-    assert_int_equal(unlinkat(r.fd, "mcs/c500,c900", 0), 0);
+    assert_int_equal(unlinkat(r.fd, "@mcs/c500,c900", 0), 0);
     assert_int_equal(brig_mcs_allocate(r.fd, "late", &level, &err), 0);
     assert_string_equal(level, "s0:c500,c900");
     free(level);
@@ -321,7 +321,7 @@ static void test_allocate_exhausted_and_scan(void **state)
      * s0:c7,c8 would dominate it, so it is not handed out.  (brig_mcs_reserve
      * would refuse s0:c7 here, every pair with c7 being taken, so the
      * reservation is planted as one made before the space filled.) */
-    assert_int_equal(unlinkat(r.fd, "mcs/c7,c8", 0), 0);
+    assert_int_equal(unlinkat(r.fd, "@mcs/c7,c8", 0), 0);
     write_reservation(&r, "c7", "single", 0);
     expect_exhausted(&r);
     assert_false(reserved(&r, "c7,c8"));

@@ -1,11 +1,11 @@
 /* The MCS category allocator: one reservation file per level under
- * ROOT/mcs/, created O_EXCL so that exactly one process ever holds a level.
+ * ROOT/@mcs/, created O_EXCL so that exactly one process ever holds a level.
  *
  * Security invariants kept here:
  *  - Two live containers never get the same level: creation is O_EXCL, and
  *    nothing but the holder (release) or the reconciler (holder gone)
  *    removes a reservation.
- *  - Every removal happens under ROOT/mcs/.lock and re-reads the owner
+ *  - Every removal happens under ROOT/@mcs/.lock and re-reads the owner
  *    first.  Without that, a reconcile that read owner `a` could unlink the
  *    file after `a` released it and `b` re-took the same pair (ABA), and two
  *    containers would then share a level.  Creation needs no lock: O_EXCL
@@ -38,7 +38,9 @@
 #include "core/cleanup.h"
 #include "core/util.h"
 
-#define MCS_DIR "mcs"
+/* "@" is not allowed in container ids, so no container can be called this
+ * and `list` never takes it for one. */
+#define MCS_DIR "@mcs"
 #define MCS_LOCK ".lock"
 #define MCS_PAIRS (BRIG_MCS_CATEGORIES * (BRIG_MCS_CATEGORIES - 1) / 2)
 /* With 10,000 live pairs out of 523,776 a random try fails 2% of the time,
@@ -167,7 +169,7 @@ static bool name_is_reservation(const char *name, unsigned *ret_x, unsigned *ret
     return true;
 }
 
-/* Open ROOT/mcs.  With create it is made (0700: reservations name
+/* Open ROOT/@mcs.  With create it is made (0700: reservations name
  * containers) when missing; without, a missing directory gives fd -1 and
  * success, since then nothing is reserved. */
 static int mcs_dir_open(int rootfd, bool create, int *ret_fd, brig_error *reterr)

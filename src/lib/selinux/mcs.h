@@ -2,7 +2,7 @@
  * c0..c1023: 523,776 pairs), unique among all live containers on the host.
  *
  * Reservations live under the runtime root, one file per pair:
- *     ROOT/mcs/cX,cY    contents: the owner (container id), created O_EXCL
+ *     ROOT/@mcs/cX,cY   contents: the owner (container id), created O_EXCL
  * so two processes can never hold the same pair, without a global lock on
  * the fast path.  They survive the allocating process; `delete` releases
  * them; brig_mcs_reconcile() removes those whose owner no longer has a state
