@@ -25,7 +25,7 @@ out_mount() {
 }
 
 @test "state JSON has ociVersion, id, status, pid, bundle and annotations" {
-    cfg '.annotations = {"org.brig.test": "yes"}'
+    cfg '.annotations["org.brig.test"] = "yes"'
     cmd 'sleep 100'
     create_quiet
     run -0 runtime state "$ID"

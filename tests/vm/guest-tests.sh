@@ -69,6 +69,12 @@ if [ ! -x "$runtime_bin" ]; then
 fi
 mkdir -p "$work/payload/bin" "$work/payload/scripts"
 cp "$runtime_bin" "$work/payload/bin/brig-runtime"
+# The unit programs with tests only an SELinux kernel can run.
+mkdir -p "$work/payload/unit"
+for t in test_label test_context; do
+    t_bin=$(dirname "$runtime_bin")/../../tests/unit/$t
+    [ -x "$t_bin" ] && cp "$t_bin" "$work/payload/unit/"
+done
 recvtty_bin=$(dirname "$runtime_bin")/../../tests/helpers/recvtty
 [ -x "$recvtty_bin" ] && cp "$recvtty_bin" "$work/payload/bin/recvtty"
 cp "$top/scripts/mkbundle.sh" "$work/payload/scripts/"
