@@ -158,7 +158,6 @@ const char *cli_require_id(struct cli_global *g, const char *verb, int argc, cha
     return argv[idx];
 }
 
-
 void cli_log_write(struct cli_global *g, const char *level, const char *msg)
 {
     _cleanup_free_ char *ts = NULL;

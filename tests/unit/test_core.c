@@ -131,8 +131,8 @@ static void test_atomic_write(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_error_wrap),    cmocka_unit_test(test_parse_numbers),
-        cmocka_unit_test(test_validate_id),   cmocka_unit_test(test_open_in_root),
+        cmocka_unit_test(test_error_wrap),   cmocka_unit_test(test_parse_numbers),
+        cmocka_unit_test(test_validate_id),  cmocka_unit_test(test_open_in_root),
         cmocka_unit_test(test_atomic_write),
     };
     return cmocka_run_group_tests_name("core", tests, NULL, NULL);

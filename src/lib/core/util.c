@@ -132,8 +132,7 @@ int brig_read_file_at(int dirfd, const char *path, size_t max, char **ret_buf, s
         ssize_t r;
         if (len == cap) {
             if (cap >= max)
-                return brig_error_set(reterr, EFBIG, "read `%s`: larger than %zu bytes", path,
-                                      max);
+                return brig_error_set(reterr, EFBIG, "read `%s`: larger than %zu bytes", path, max);
             cap = cap * 2 > max ? max : cap * 2;
             buf = brig_xrealloc(buf, cap + 1);
         }
@@ -168,8 +167,8 @@ int brig_write_file_at(int dirfd, const char *path, const void *buf, size_t len,
     return 0;
 }
 
-int brig_write_file_atomic_at(int dirfd, const char *path, const void *buf, size_t len,
-                              mode_t mode, brig_error *reterr)
+int brig_write_file_atomic_at(int dirfd, const char *path, const void *buf, size_t len, mode_t mode,
+                              brig_error *reterr)
 {
     _cleanup_free_ char *tmp = brig_xasprintf("%s.tmp%d", path, (int)getpid());
     if (brig_write_file_at(dirfd, tmp, buf, len, mode ? mode : 0600, reterr) < 0)

@@ -34,8 +34,8 @@ int brig_read_file_at(int dirfd, const char *path, size_t max, char **ret_buf, s
 int brig_write_file_at(int dirfd, const char *path, const void *buf, size_t len, mode_t mode,
                        brig_error *reterr);
 /* Write tmp file + fsync-less rename: readers see the old or the new, never half. */
-int brig_write_file_atomic_at(int dirfd, const char *path, const void *buf, size_t len,
-                              mode_t mode, brig_error *reterr);
+int brig_write_file_atomic_at(int dirfd, const char *path, const void *buf, size_t len, mode_t mode,
+                              brig_error *reterr);
 /* Make every fd >= from close-on-exec (close_range when the kernel has it). */
 int brig_fds_cloexec_from(int from, brig_error *reterr);
 

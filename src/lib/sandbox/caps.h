@@ -20,8 +20,7 @@ int brig_caps_apply(const struct brig_spec_caps *caps, const struct brig_spec_us
 /* Only the user switch (setgroups to additional_gids, gid, uid).  With
  * `deny_setgroups` (user namespace without CAP_SETGID mapping) setgroups is
  * skipped. */
-int brig_caps_set_user(const struct brig_spec_user *user, bool deny_setgroups,
-                       brig_error *reterr);
+int brig_caps_set_user(const struct brig_spec_user *user, bool deny_setgroups, brig_error *reterr);
 /* Highest capability the running kernel knows (/proc/sys/kernel/cap_last_cap). */
 int brig_caps_last_cap(void);
 

@@ -37,7 +37,6 @@
  * then parse the config copy; otherwise they skip that work. */
 #define HOOKS_MARK "hooks"
 
-
 static int pidfd_open_checked(const struct brig_state *st)
 {
     uint64_t t;
@@ -77,19 +76,18 @@ static void container_run_hooks_warn(enum brig_hook_kind kind, const struct brig
     _cleanup_error_ brig_error err = NULL;
     if (spec->hooks.n_hooks[kind] == 0)
         return;
-    if (brig_hooks_run(kind, spec->hooks.hooks[kind], spec->hooks.n_hooks[kind], state_json,
-                       &err) < 0)
+    if (brig_hooks_run(kind, spec->hooks.hooks[kind], spec->hooks.n_hooks[kind], state_json, &err) <
+        0)
         brig_log(BRIG_LOG_WARNING, "%s", err->msg);
 }
-
 
 static int write_id_map(pid_t pid, const char *file, const struct brig_spec_idmap *m, size_t n,
                         brig_error *reterr)
 {
     _cleanup_free_ char *buf = brig_xstrdup(""), *path = NULL;
     for (size_t i = 0; i < n; i++) {
-        char *next = brig_xasprintf("%s%u %u %u\n", buf, m[i].container_id, m[i].host_id,
-                                    m[i].size);
+        char *next =
+            brig_xasprintf("%s%u %u %u\n", buf, m[i].container_id, m[i].host_id, m[i].size);
         free(buf);
         buf = next;
     }
@@ -129,8 +127,7 @@ static int container_check_spec(const struct brig_spec *spec, const struct brig_
                               "hostname: setting it requires a new uts namespace in "
                               "linux.namespaces");
     if ((flags & CLONE_NEWUSER) && spec->linux_.n_uid_mappings == 0)
-        return brig_error_set(reterr, 0,
-                              "linux.uidMappings: required with a new user namespace");
+        return brig_error_set(reterr, 0, "linux.uidMappings: required with a new user namespace");
     if (spec->process->terminal && o->console_socket == NULL && !keep_pty)
         return brig_error_set(reterr, 0,
                               "process.terminal: a terminal needs --console-socket (or "
@@ -162,8 +159,8 @@ static int container_create(const struct brig_create_opts *o, bool keep_pty,
     bundle = realpath(o->bundle ? o->bundle : ".", NULL);
     if (bundle == NULL)
         return brig_error_errno(reterr, "bundle `%s`", o->bundle ? o->bundle : ".");
-    config_path = o->config_path ? brig_xstrdup(o->config_path)
-                                 : brig_xasprintf("%s/config.json", bundle);
+    config_path =
+        o->config_path ? brig_xstrdup(o->config_path) : brig_xasprintf("%s/config.json", bundle);
     if (brig_read_file_at(AT_FDCWD, config_path, 16 << 20, &data, &len, reterr) < 0)
         return -1;
     spec = brig_spec_load_data(data, len, reterr);
@@ -173,7 +170,7 @@ static int container_create(const struct brig_create_opts *o, bool keep_pty,
         return -1;
 
     rootfs_join = spec->root_path[0] == '/' ? brig_xstrdup(spec->root_path)
-                                             : brig_xasprintf("%s/%s", bundle, spec->root_path);
+                                            : brig_xasprintf("%s/%s", bundle, spec->root_path);
     rootfs = realpath(rootfs_join, NULL);
     if (rootfs == NULL || stat(rootfs, &sb) < 0 || !S_ISDIR(sb.st_mode))
         return brig_error_set(reterr, rootfs ? ENOTDIR : errno, "root.path: rootfs `%s`",
@@ -369,10 +366,10 @@ static int container_create(const struct brig_create_opts *o, bool keep_pty,
             brig_error_errno(reterr, "chown exec fifo");
             goto fail;
         }
-        if (write_id_map(pid, "uid_map", spec->linux_.uid_mappings,
-                         spec->linux_.n_uid_mappings, reterr) < 0 ||
-            write_id_map(pid, "gid_map", spec->linux_.gid_mappings,
-                         spec->linux_.n_gid_mappings, reterr) < 0)
+        if (write_id_map(pid, "uid_map", spec->linux_.uid_mappings, spec->linux_.n_uid_mappings,
+                         reterr) < 0 ||
+            write_id_map(pid, "gid_map", spec->linux_.gid_mappings, spec->linux_.n_gid_mappings,
+                         reterr) < 0)
             goto fail;
     }
     if (brig_cgroup_enter(cg, pid, reterr) < 0)
@@ -500,8 +497,7 @@ static int container_start(int rootfd, const char *id, brig_error *reterr)
         if (r < 0 && errno != EINTR)
             return brig_error_errno(reterr, "wait on exec fifo");
         if (!brig_state_init_alive(st))
-            return brig_error_set(reterr, 0, "container `%s`: its process exited before start",
-                                  id);
+            return brig_error_set(reterr, 0, "container `%s`: its process exited before start", id);
     }
     unlinkat(rootfd, fifo_path, 0);
     st->started = true;
@@ -549,8 +545,7 @@ static int container_kill_wait(const struct brig_state *st, const struct brig_cg
         if (poll(&pfd, 1, 100) > 0)
             return 0;
     }
-    return brig_error_set(reterr, ETIMEDOUT, "process %d did not exit after SIGKILL",
-                          (int)st->pid);
+    return brig_error_set(reterr, ETIMEDOUT, "process %d did not exit after SIGKILL", (int)st->pid);
 }
 
 static int container_delete(int rootfd, const char *id, bool force, brig_error *reterr)
@@ -583,8 +578,8 @@ static int container_delete(int rootfd, const char *id, bool force, brig_error *
         return brig_mcs_reconcile(rootfd, &freed, reterr);
     }
     if ((status == BRIG_STATUS_RUNNING || status == BRIG_STATUS_PAUSED) && !force)
-        return brig_error_set(reterr, 0, "container `%s` is %s: stop it first or use --force",
-                              id, brig_status_name(status));
+        return brig_error_set(reterr, 0, "container `%s` is %s: stop it first or use --force", id,
+                              brig_status_name(status));
     if (st->cgroup) {
         cg = brig_cgroup_deserialize(st->cgroup, reterr);
         if (cg == NULL)
@@ -788,8 +783,9 @@ int brig_container_update(const char *root, const char *id, const struct brig_sp
     if (lockfd < 0)
         return -1;
     cg = load_cgroup(rootfd, id, &status, reterr);
-    if (cg == NULL || (status == BRIG_STATUS_STOPPED &&
-                       brig_error_set(reterr, 0, "container `%s` is stopped", id) < 0) ||
+    if (cg == NULL ||
+        (status == BRIG_STATUS_STOPPED &&
+         brig_error_set(reterr, 0, "container `%s` is stopped", id) < 0) ||
         brig_cgroup_update(cg, res, reterr) < 0)
         return brig_error_wrap(reterr, "update container `%s`", id);
     return 0;

@@ -14,7 +14,7 @@
 #include "state/state.h"
 
 struct brig_create_opts {
-    const char *root;           /* state root */
+    const char *root; /* state root */
     const char *id;
     const char *bundle;         /* directory holding config.json; NULL = cwd */
     const char *config_path;    /* override bundle/config.json (exec --process style); NULL */
@@ -22,7 +22,7 @@ struct brig_create_opts {
     const char *console_socket; /* AF_UNIX path; the pty master is sent there */
     bool no_pivot;
     bool no_new_keyring;
-    int preserve_fds;           /* fds 3 .. 3+N-1 are passed to the container */
+    int preserve_fds; /* fds 3 .. 3+N-1 are passed to the container */
     bool systemd_cgroup;
 };
 

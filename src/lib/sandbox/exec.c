@@ -29,7 +29,7 @@ static const struct {
     const char *name;
     int type;
 } exec_ns[] = {
-    {"user", CLONE_NEWUSER}, {"ipc", CLONE_NEWIPC}, {"uts", CLONE_NEWUTS},
+    {"user", CLONE_NEWUSER}, {"ipc", CLONE_NEWIPC},       {"uts", CLONE_NEWUTS},
     {"net", CLONE_NEWNET},   {"cgroup", CLONE_NEWCGROUP}, {"mnt", CLONE_NEWNS},
 };
 
@@ -121,8 +121,9 @@ static int container_exec(const struct brig_exec_opts *o, int *ret_status, brig_
     if (p == NULL || p->args == NULL || p->args[0] == NULL)
         return brig_error_set(reterr, 0, "process.args: must be a non-empty array of strings");
     if (p->terminal && o->console_socket == NULL && o->detach)
-        return brig_error_set(reterr, 0, "process.terminal: --detach with a terminal needs "
-                                         "--console-socket");
+        return brig_error_set(reterr, 0,
+                              "process.terminal: --detach with a terminal needs "
+                              "--console-socket");
     if (brig_validate_id(o->id, reterr) < 0)
         return -1;
     rootfd = brig_state_root_open(o->root, reterr);
@@ -132,8 +133,7 @@ static int container_exec(const struct brig_exec_opts *o, int *ret_status, brig_
     if (st == NULL || brig_state_status(rootfd, st, &status, reterr) < 0)
         return -1;
     if (status != BRIG_STATUS_RUNNING && status != BRIG_STATUS_CREATED)
-        return brig_error_set(reterr, 0, "container `%s` is %s", o->id,
-                              brig_status_name(status));
+        return brig_error_set(reterr, 0, "container `%s` is %s", o->id, brig_status_name(status));
     cfg_path = brig_xasprintf("%s/config.json", o->id);
     if (brig_read_file_at(rootfd, cfg_path, 16 << 20, &data, &len, reterr) < 0)
         return -1;

@@ -19,17 +19,21 @@ static json_object *strv_json(const char *const *v, size_t n)
 
 char *brig_features_json(void)
 {
-    static const char *const mount_opts[] = {
-        "async", "atime", "bind", "defaults", "dev", "diratime", "dirsync", "exec", "mand",
-        "noatime", "nodev", "nodiratime", "noexec", "nomand", "norelatime", "nostrictatime",
-        "nosuid", "private", "rbind", "relatime", "remount", "ro", "rprivate", "rro",
-        "rshared", "rslave", "runbindable", "rw", "shared", "slave", "strictatime", "suid",
-        "sync", "tmpcopyup", "unbindable", "z", "Z"};
+    static const char *const mount_opts[] = {"async",   "atime",     "bind",        "defaults",
+                                             "dev",     "diratime",  "dirsync",     "exec",
+                                             "mand",    "noatime",   "nodev",       "nodiratime",
+                                             "noexec",  "nomand",    "norelatime",  "nostrictatime",
+                                             "nosuid",  "private",   "rbind",       "relatime",
+                                             "remount", "ro",        "rprivate",    "rro",
+                                             "rshared", "rslave",    "runbindable", "rw",
+                                             "shared",  "slave",     "strictatime", "suid",
+                                             "sync",    "tmpcopyup", "unbindable",  "z",
+                                             "Z"};
     static const char *const namespaces[] = {"cgroup", "ipc",  "mount", "network",
                                              "pid",    "time", "user",  "uts"};
     static const char *const actions[] = {
-        "SCMP_ACT_ALLOW", "SCMP_ACT_ERRNO", "SCMP_ACT_KILL", "SCMP_ACT_KILL_PROCESS",
-        "SCMP_ACT_KILL_THREAD", "SCMP_ACT_LOG", "SCMP_ACT_TRACE", "SCMP_ACT_TRAP"};
+        "SCMP_ACT_ALLOW",       "SCMP_ACT_ERRNO", "SCMP_ACT_KILL",  "SCMP_ACT_KILL_PROCESS",
+        "SCMP_ACT_KILL_THREAD", "SCMP_ACT_LOG",   "SCMP_ACT_TRACE", "SCMP_ACT_TRAP"};
     static const char *const ops[] = {"SCMP_CMP_EQ", "SCMP_CMP_GE", "SCMP_CMP_GT",
                                       "SCMP_CMP_LE", "SCMP_CMP_LT", "SCMP_CMP_MASKED_EQ",
                                       "SCMP_CMP_NE"};
@@ -46,8 +50,8 @@ char *brig_features_json(void)
     json_object_object_add(root, "ociVersionMin", json_object_new_string("1.0.0"));
     json_object_object_add(root, "ociVersionMax", json_object_new_string("1.1.0"));
     for (int k = 0; k < BRIG_HOOK__COUNT; k++)
-        json_object_array_add(hooks, json_object_new_string(
-                                         brig_hook_kind_name((enum brig_hook_kind)k)));
+        json_object_array_add(hooks,
+                              json_object_new_string(brig_hook_kind_name((enum brig_hook_kind)k)));
     json_object_object_add(root, "hooks", hooks);
     json_object_object_add(root, "mountOptions",
                            strv_json(mount_opts, BRIG_ARRAY_SIZE(mount_opts)));

@@ -14,12 +14,12 @@
 /* The runtime and the process it cloned talk over a SOCK_SEQPACKET pair:
  * one message = one type byte + payload (+ at most one fd). */
 enum brig_sync_msg {
-    BRIG_SYNC_GO = 'g',       /* runtime -> child: ids mapped, cgroup entered */
-    BRIG_SYNC_MOUNTED = 'm',  /* child -> runtime: mounts done, run createRuntime hooks */
-    BRIG_SYNC_HOOKS = 'h',    /* runtime -> child: hooks ran; payload = state JSON */
-    BRIG_SYNC_PTY = 'p',      /* child -> runtime: pty master attached */
-    BRIG_SYNC_READY = 'r',    /* child -> runtime: about to wait for start */
-    BRIG_SYNC_ERROR = 'e',    /* child -> runtime: payload = error message */
+    BRIG_SYNC_GO = 'g',      /* runtime -> child: ids mapped, cgroup entered */
+    BRIG_SYNC_MOUNTED = 'm', /* child -> runtime: mounts done, run createRuntime hooks */
+    BRIG_SYNC_HOOKS = 'h',   /* runtime -> child: hooks ran; payload = state JSON */
+    BRIG_SYNC_PTY = 'p',     /* child -> runtime: pty master attached */
+    BRIG_SYNC_READY = 'r',   /* child -> runtime: about to wait for start */
+    BRIG_SYNC_ERROR = 'e',   /* child -> runtime: payload = error message */
 };
 #define BRIG_SYNC_MAX (256 * 1024)
 
@@ -27,8 +27,7 @@ int brig_sync_send(int sock, char type, const void *payload, size_t len, int fd,
                    brig_error *reterr);
 /* Receive one message; *ret_payload is NUL-terminated (caller frees), *ret_fd
  * is -1 unless an fd came along.  EOF is an error "... exited before ...". */
-int brig_sync_recv(int sock, char *ret_type, char **ret_payload, int *ret_fd,
-                   brig_error *reterr);
+int brig_sync_recv(int sock, char *ret_type, char **ret_payload, int *ret_fd, brig_error *reterr);
 /* Receive and require `want`; a BRIG_SYNC_ERROR becomes *reterr. */
 int brig_sync_expect(int sock, char want, char **ret_payload, int *ret_fd, brig_error *reterr);
 /* From the child: report an error and exit.  Never returns. */
@@ -42,16 +41,16 @@ struct brig_init_ctx {
     const char *bundle;
     const struct brig_cgroup *cg;
     const struct brig_seccomp_filter *seccomp;
-    int sync_sock;        /* child's end */
-    int fifo_fd;          /* O_PATH fd on ROOT/ID/exec.fifo, -1 for none */
-    int ns_fds[8];        /* namespaces to join, by index of ns_types; -1 = none */
+    int sync_sock; /* child's end */
+    int fifo_fd;   /* O_PATH fd on ROOT/ID/exec.fifo, -1 for none */
+    int ns_fds[8]; /* namespaces to join, by index of ns_types; -1 = none */
     int ns_types[8];
     size_t n_ns;
-    int new_ns_flags;     /* CLONE_NEW* the clone did not create yet (user joined) */
+    int new_ns_flags; /* CLONE_NEW* the clone did not create yet (user joined) */
     bool new_userns, new_cgroupns, new_utsns;
     bool no_pivot;
     bool no_new_keyring;
-    bool selinux;         /* labels are applied (SELinux enabled) */
+    bool selinux; /* labels are applied (SELinux enabled) */
     int preserve_fds;
     const char *process_label;
     const char *mount_label;

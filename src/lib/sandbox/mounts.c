@@ -133,8 +133,7 @@ static bool is_bind(const struct brig_spec_mount *m)
  * not give it one either. */
 static bool takes_mount_label(const char *type)
 {
-    return strcmp(type, "tmpfs") == 0 || strcmp(type, "devpts") == 0 ||
-           strcmp(type, "shm") == 0;
+    return strcmp(type, "tmpfs") == 0 || strcmp(type, "devpts") == 0 || strcmp(type, "shm") == 0;
 }
 
 /* brig_mkdir_p_in_root stops at a dangling symlink ("/mnt/x -> /vol"

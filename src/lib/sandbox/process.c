@@ -146,8 +146,7 @@ int brig_process_finish(const struct brig_finish_ctx *f, brig_error *reterr)
         caps = p->caps;
     /* Without no_new_privs, loading a filter needs CAP_SYS_ADMIN, which the
      * caps step may drop: load it first then (as runc does). */
-    if (f->seccomp != NULL && !p->no_new_privileges &&
-        brig_seccomp_load(f->seccomp, reterr) < 0)
+    if (f->seccomp != NULL && !p->no_new_privileges && brig_seccomp_load(f->seccomp, reterr) < 0)
         return -1;
     /* No capabilities object: the process keeps what it has (runc and crun
      * agree); only the user changes. */
@@ -269,8 +268,7 @@ void brig_init_run(struct brig_init_ctx *c)
             brig_error_errno(&err, "hostname: set `%s`", spec->hostname);
             brig_sync_fail(sock, err);
         }
-        if (spec->domainname &&
-            setdomainname(spec->domainname, strlen(spec->domainname)) < 0) {
+        if (spec->domainname && setdomainname(spec->domainname, strlen(spec->domainname)) < 0) {
             brig_error_errno(&err, "domainname: set `%s`", spec->domainname);
             brig_sync_fail(sock, err);
         }
@@ -285,8 +283,7 @@ void brig_init_run(struct brig_init_ctx *c)
     if (brig_sync_send(sock, BRIG_SYNC_MOUNTED, NULL, 0, -1, &err) < 0 ||
         brig_sync_expect(sock, BRIG_SYNC_HOOKS, &state_json, NULL, &err) < 0)
         _exit(1);
-    if (brig_hooks_run(BRIG_HOOK_CREATE_CONTAINER,
-                       spec->hooks.hooks[BRIG_HOOK_CREATE_CONTAINER],
+    if (brig_hooks_run(BRIG_HOOK_CREATE_CONTAINER, spec->hooks.hooks[BRIG_HOOK_CREATE_CONTAINER],
                        spec->hooks.n_hooks[BRIG_HOOK_CREATE_CONTAINER], state_json, &err) < 0)
         brig_sync_fail(sock, err);
     /* sysctls and the pty before finalize: /proc/sys is usually among the
@@ -312,8 +309,7 @@ void brig_init_run(struct brig_init_ctx *c)
     if (p->has_oom_score_adj) {
         char buf[16];
         int n = snprintf(buf, sizeof(buf), "%d", p->oom_score_adj);
-        if (brig_write_file_at(AT_FDCWD, "/proc/self/oom_score_adj", buf, (size_t)n, 0, &err) <
-            0)
+        if (brig_write_file_at(AT_FDCWD, "/proc/self/oom_score_adj", buf, (size_t)n, 0, &err) < 0)
             brig_sync_fail(sock, err);
     }
     if (spec->linux_.has_personality && personality(spec->linux_.personality) < 0) {

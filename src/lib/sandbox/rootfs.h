@@ -18,12 +18,12 @@
 
 struct brig_rootfs_ctx {
     const struct brig_spec *spec;
-    const char *rootfs;            /* absolute host path of root.path */
-    const struct brig_cgroup *cg;  /* for "cgroup" mounts; may be NULL */
-    bool new_cgroupns;             /* the container has its own cgroup namespace */
-    bool in_userns;                /* mknod is not allowed: bind host device nodes */
-    bool no_pivot;                 /* --no-pivot: MS_MOVE + chroot instead */
-    const char *mount_label;       /* context= for tmpfs/devpts/mqueue; NULL = none */
+    const char *rootfs;           /* absolute host path of root.path */
+    const struct brig_cgroup *cg; /* for "cgroup" mounts; may be NULL */
+    bool new_cgroupns;            /* the container has its own cgroup namespace */
+    bool in_userns;               /* mknod is not allowed: bind host device nodes */
+    bool no_pivot;                /* --no-pivot: MS_MOVE + chroot instead */
+    const char *mount_label;      /* context= for tmpfs/devpts/mqueue; NULL = none */
 };
 
 /* Before pivot_root: set the rootfs propagation (linux.rootfsPropagation,

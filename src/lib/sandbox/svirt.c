@@ -12,8 +12,8 @@
 
 static const char *const opt_keys[] = {"type", "level", "user", "role", "filetype"};
 
-static int svirt_opts_from_annotations(const struct brig_spec *spec,
-                                       struct brig_label_opts *opts, brig_error *reterr)
+static int svirt_opts_from_annotations(const struct brig_spec *spec, struct brig_label_opts *opts,
+                                       brig_error *reterr)
 {
     const char *v = brig_spec_annotation(spec, BRIG_ANN_SELINUX "disable");
     if (v && strcmp(v, "true") == 0 && brig_label_opts_add(opts, "disable", reterr) < 0)
@@ -104,8 +104,8 @@ int brig_svirt_setup(int rootfd, const char *id, struct brig_spec *spec, const c
     /* The rootfs: shared level when read-only (many containers may use one
      * image tree), the container's own level when it can write to it. */
     if (mount) {
-        rootfs_label = spec->root_readonly ? brig_context_with_level(mount, "s0")
-                                           : brig_xstrdup(mount);
+        rootfs_label =
+            spec->root_readonly ? brig_context_with_level(mount, "s0") : brig_xstrdup(mount);
         if (svirt_relabel(rootfs, rootfs_label, true, reterr) < 0)
             goto out;
     }
@@ -153,8 +153,7 @@ void brig_svirt_undo(int rootfd, const char *id, struct brig_svirt *sv)
     sv->reserved = false;
 }
 
-int brig_svirt_release(int rootfd, const char *id, const char *process_label,
-                       brig_error *reterr)
+int brig_svirt_release(int rootfd, const char *id, const char *process_label, brig_error *reterr)
 {
     const char *lvl = process_label ? brig_context_level(process_label) : NULL;
     if (lvl == NULL)

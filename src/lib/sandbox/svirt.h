@@ -30,7 +30,6 @@ int brig_svirt_setup(int rootfd, const char *id, struct brig_spec *spec, const c
 /* Release what setup reserved (error paths). */
 void brig_svirt_undo(int rootfd, const char *id, struct brig_svirt *sv);
 /* Release the level held for a container being deleted. */
-int brig_svirt_release(int rootfd, const char *id, const char *process_label,
-                       brig_error *reterr);
+int brig_svirt_release(int rootfd, const char *id, const char *process_label, brig_error *reterr);
 
 #endif

@@ -7,8 +7,7 @@
 #include "core/util.h"
 #include "sandbox/internal.h"
 
-int brig_sync_send(int sock, char type, const void *payload, size_t len, int fd,
-                   brig_error *reterr)
+int brig_sync_send(int sock, char type, const void *payload, size_t len, int fd, brig_error *reterr)
 {
     _cleanup_free_ char *buf = brig_xmalloc0(len + 1);
     char cbuf[CMSG_SPACE(sizeof(int))];
@@ -40,14 +39,13 @@ int brig_sync_send(int sock, char type, const void *payload, size_t len, int fd,
     return 0;
 }
 
-int brig_sync_recv(int sock, char *ret_type, char **ret_payload, int *ret_fd,
-                   brig_error *reterr)
+int brig_sync_recv(int sock, char *ret_type, char **ret_payload, int *ret_fd, brig_error *reterr)
 {
     _cleanup_free_ char *buf = brig_xmalloc0(BRIG_SYNC_MAX + 1);
     char cbuf[CMSG_SPACE(sizeof(int))];
     struct iovec iov = {.iov_base = buf, .iov_len = BRIG_SYNC_MAX};
-    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
-                         .msg_controllen = sizeof(cbuf)};
+    struct msghdr msg = {
+        .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
     struct cmsghdr *cm;
     ssize_t n;
     int fd = -1;
@@ -89,8 +87,7 @@ int brig_sync_expect(int sock, char want, char **ret_payload, int *ret_fd, brig_
     if (type != want) {
         if (fd >= 0)
             close(fd);
-        return brig_error_set(reterr, EPROTO, "sync: expected message `%c`, got `%c`", want,
-                              type);
+        return brig_error_set(reterr, EPROTO, "sync: expected message `%c`, got `%c`", want, type);
     }
     if (ret_payload)
         *ret_payload = TAKE_PTR(payload);

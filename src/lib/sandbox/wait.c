@@ -25,8 +25,8 @@ int brig_console_send(const char *socket_path, int master, brig_error *reterr)
     char cbuf[CMSG_SPACE(sizeof(int))];
     char name[] = "/dev/ptmx";
     struct iovec iov = {.iov_base = name, .iov_len = sizeof(name) - 1};
-    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
-                         .msg_controllen = sizeof(cbuf)};
+    struct msghdr msg = {
+        .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
     struct cmsghdr *cm;
 
     if (strlen(socket_path) >= sizeof(addr.sun_path))

@@ -44,8 +44,7 @@ int brig_label_level_validate(const char *level, brig_error *reterr);
  * has it) and no mount label.  Types named by options must exist in the
  * loaded policy: "label type `x_t`: not defined by the loaded policy". */
 int brig_label_compute(const struct brig_label_defaults *d, const struct brig_label_opts *opts,
-                       const char *level, char **ret_process, char **ret_mount,
-                       brig_error *reterr);
+                       const char *level, char **ret_process, char **ret_mount, brig_error *reterr);
 
 /* Swap the level of a context: ("u:r:t:s0", "s0:c1,c2") -> "u:r:t:s0:c1,c2". */
 char *brig_context_with_level(const char *context, const char *level);

@@ -27,10 +27,10 @@ struct brig_relabel_progress {
 typedef void (*brig_relabel_progress_fn)(const struct brig_relabel_progress *p, void *data);
 
 struct brig_relabel_opts {
-    int threads;                     /* 0 = number of online cpus, at most 8 */
+    int threads;                       /* 0 = number of online cpus, at most 8 */
     brig_relabel_progress_fn progress; /* called at most ~10 times a second; may be NULL */
     void *progress_data;
-    bool force;                      /* skip the refusal list (for the rootfs) */
+    bool force; /* skip the refusal list (for the rootfs) */
 };
 
 /* Is `path` on the refusal list?  Returns the reason or NULL. */

@@ -60,7 +60,11 @@ struct brig_spec_process {
 
 /* One mount.  `options` are parsed into flags by brig_spec_parse_mount_options
  * (also used on its own by the engine for -v/--mount). */
-enum brig_relabel { BRIG_RELABEL_NONE = 0, BRIG_RELABEL_SHARED /* z */, BRIG_RELABEL_PRIVATE /* Z */ };
+enum brig_relabel {
+    BRIG_RELABEL_NONE = 0,
+    BRIG_RELABEL_SHARED /* z */,
+    BRIG_RELABEL_PRIVATE /* Z */
+};
 
 struct brig_mount_opts {
     unsigned long flags;       /* MS_* to set (MS_BIND, MS_RDONLY, MS_NOSUID, ...) */
@@ -204,8 +208,8 @@ struct brig_spec_linux {
     char *cgroups_path;
     bool has_resources;
     struct brig_spec_resources resources;
-    unsigned long rootfs_propagation; /* MS_* (| MS_REC), 0 = default (rslave) */
-    struct brig_spec_seccomp *seccomp;   /* NULL = none */
+    unsigned long rootfs_propagation;  /* MS_* (| MS_REC), 0 = default (rslave) */
+    struct brig_spec_seccomp *seccomp; /* NULL = none */
     struct brig_spec_kv *sysctl;
     size_t n_sysctl;
     char **masked_paths;

@@ -29,22 +29,22 @@ const char *brig_status_name(enum brig_status s); /* "created", ... as the OCI s
 
 struct brig_state {
     char *id;
-    pid_t pid;                 /* container init, in the runtime's pid namespace */
-    uint64_t pid_start_time;   /* /proc/PID/stat field 22 */
-    char *bundle;              /* absolute */
-    char *rootfs;              /* absolute */
-    char *created;             /* RFC 3339, UTC */
-    char *cgroup;              /* brig_cgroup_serialize() */
-    char *process_label;       /* NULL when none */
+    pid_t pid;               /* container init, in the runtime's pid namespace */
+    uint64_t pid_start_time; /* /proc/PID/stat field 22 */
+    char *bundle;            /* absolute */
+    char *rootfs;            /* absolute */
+    char *created;           /* RFC 3339, UTC */
+    char *cgroup;            /* brig_cgroup_serialize() */
+    char *process_label;     /* NULL when none */
     char *mount_label;
-    char *owner;               /* user name that created it ("root") */
+    char *owner; /* user name that created it ("root") */
     bool systemd_cgroup;
-    bool started;              /* start ran (exec.fifo consumed) */
+    bool started; /* start ran (exec.fifo consumed) */
     struct brig_spec_kv *annotations;
     size_t n_annotations;
     /* Namespaces the init created or joined, as "/proc/PID/ns/X" is not
      * stable after the init dies: kept for exec (setns order). */
-    int ns_flags; /* CLONE_NEW* created for the container */
+    int ns_flags;      /* CLONE_NEW* created for the container */
     char *config_path; /* bundle's config.json as used at create */
 };
 
