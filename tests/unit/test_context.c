@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <selinux/selinux.h>
 
 #include "selinux/context.h"
 #include "selinux/label.h"
@@ -133,8 +134,13 @@ static void test_level_syntax(void **state)
         brig_error err = NULL;
         int r = brig_label_level_validate(cases[i].level, &err);
         if (cases[i].err == NULL) {
-            if (r != 0)
+            /* Well formed; on an SELinux host the loaded policy may still
+             * refuse it as out of its range (Debian's MCS policy has only
+             * s0), which is the other check, not a syntax error. */
+            if (r != 0 && !(is_selinux_enabled() > 0 && strstr(err->msg, "outside the policy"))) {
                 fail_msg("level `%s` refused: %s", cases[i].level, err->msg);
+            }
+            brig_error_free(&err);
             continue;
         }
         if (r != -1 || err == NULL)
