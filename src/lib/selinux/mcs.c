@@ -347,6 +347,25 @@ static int random_fill(void *buf, size_t len, brig_error *reterr)
 
 #define BIT_INDEX(x, y) ((size_t)(x)*BRIG_MCS_CATEGORIES + (y))
 
+/* A fresh directory stream on the reservations directory (its own fd, so
+ * the caller's dfd stays usable). */
+static DIR *mcs_opendir(int dfd, brig_error *reterr)
+{
+    int fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    DIR *d;
+
+    if (fd < 0) {
+        brig_error_errno(reterr, "open `%s`", MCS_DIR);
+        return NULL;
+    }
+    d = fdopendir(fd);
+    if (d == NULL) {
+        brig_error_errno(reterr, "open `%s`", MCS_DIR);
+        close(fd);
+    }
+    return d;
+}
+
 /* The slow path, for a nearly full space: read the taken set, then walk
  * all pairs from a random point and take the first free one.  Never fails
  * while a pair is free (a pair lost to a race is marked and skipped). */
@@ -359,16 +378,10 @@ static int pair_scan(int dfd, const char *owner, unsigned *ret_x, unsigned *ret_
     _cleanup_closedir_ DIR *d = NULL;
     struct dirent *de;
     uint32_t start;
-    int fd;
 
-    fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return brig_error_errno(reterr, "open `%s`", MCS_DIR);
-    d = fdopendir(fd);
-    if (d == NULL) {
-        close(fd);
-        return brig_error_errno(reterr, "open `%s`", MCS_DIR);
-    }
+    d = mcs_opendir(dfd, reterr);
+    if (d == NULL)
+        return -1;
     taken = brig_xmalloc0(nbits / 8);
     while ((errno = 0, de = readdir(d)) != NULL) {
         unsigned x, y;
@@ -448,16 +461,10 @@ static int single_conflict(int dfd, unsigned c, const char *owner, char ret_name
 {
     _cleanup_closedir_ DIR *d = NULL;
     struct dirent *de;
-    int fd;
 
-    fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return brig_error_errno(reterr, "open `%s`", MCS_DIR);
-    d = fdopendir(fd);
-    if (d == NULL) {
-        close(fd);
-        return brig_error_errno(reterr, "open `%s`", MCS_DIR);
-    }
+    d = mcs_opendir(dfd, reterr);
+    if (d == NULL)
+        return -1;
     while ((errno = 0, de = readdir(d)) != NULL) {
         unsigned x, y;
         bool pair;
@@ -587,7 +594,6 @@ int brig_mcs_reconcile(int rootfd, size_t *ret_freed, brig_error *reterr)
     _cleanup_strv_ char **names = NULL;
     size_t n = 0, cap = 0, freed = 0;
     struct dirent *de;
-    int fd;
 
     if (ret_freed)
         *ret_freed = 0;
@@ -599,14 +605,9 @@ int brig_mcs_reconcile(int rootfd, size_t *ret_freed, brig_error *reterr)
     if (lockfd < 0)
         return brig_error_wrap(reterr, "reconcile MCS reservations");
 
-    fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return brig_error_errno(reterr, "reconcile MCS reservations: open `%s`", MCS_DIR);
-    d = fdopendir(fd);
-    if (d == NULL) {
-        close(fd);
-        return brig_error_errno(reterr, "reconcile MCS reservations: open `%s`", MCS_DIR);
-    }
+    d = mcs_opendir(dfd, reterr);
+    if (d == NULL)
+        return brig_error_wrap(reterr, "reconcile MCS reservations");
     /* Collect first: unlinking while readdir walks leaves it unspecified
      * which entries are seen. */
     names = brig_xmalloc0(sizeof(char *));
