@@ -1,0 +1,70 @@
+/* The monitor: one small process per running container, conmon's job.
+ *
+ * `brig start`/`brig run` fork it (twice, with setsid, so it survives brig
+ * being killed at any point).  The monitor:
+ *   - creates and starts the container through libbrig, so the container's
+ *     init is its child and its exit status is ours to collect;
+ *   - owns the container's stdio: pipes (or the pty master with -t), copied
+ *     into the log (logfile.h) and, while a client is attached, to that
+ *     client's own stdout/stderr, with the client's stdin copied in (-i);
+ *   - when the init exits: records exit.json (exit code, time, OOM) with an
+ *     atomic rename, deletes the runtime container (cgroup, MCS pair), then
+ *     calls `cleanup` (unmount the rootfs; remove everything for --rm), and
+ *     tells an attached client the exit code.
+ * Whatever the monitor could not do is reported to the client that started
+ * it, as one line, before that client returns: "start container `web`:
+ * exec `/bin/nosuch`: No such file or directory". */
+#ifndef BRIG_ENGINE_MONITOR_H
+#define BRIG_ENGINE_MONITOR_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "core/error.h"
+
+struct monitor_opts {
+    const char *run_root; /* libbrig's state root */
+    const char *id;       /* runtime container id (= engine id) */
+    const char *bundle;   /* holds config.json; rootfs already mounted */
+    const char *ctr_dir;  /* STORAGE/containers/<id>: logs, exit.json, monitor.pid */
+    bool tty;             /* -t: config.json has process.terminal */
+    bool open_stdin;      /* -i: keep stdin open (from the attached client) */
+    bool attach;          /* copy output to this process's stdout/stderr and
+                           * (with open_stdin) this process's stdin in; relay
+                           * SIGWINCH; proxy signals to the container */
+    uint64_t log_max_size;
+    unsigned log_max_files;
+    /* Run in the monitor after the runtime container is gone. */
+    void (*cleanup)(void *data, int exit_code);
+    void *cleanup_data;
+};
+
+/* Start the monitor and, through it, the container.  Detached (attach
+ * false): returns 0 once the container's process runs.  Attached: returns
+ * once the container exited, with its exit code (128+N for a signal) in
+ * *ret_exit_code; SIGINT/SIGTERM/SIGHUP/SIGQUIT/SIGUSR1/SIGUSR2 reaching
+ * this process are sent on to the container (docker's --sig-proxy), and a
+ * terminal on stdin is put in raw mode for -t and restored after.
+ * If this process dies the container and its logging go on. */
+int monitor_start(const struct monitor_opts *o, int *ret_exit_code, brig_error *reterr);
+
+/* What the monitor recorded when the container exited. */
+struct monitor_exit {
+    int exit_code;     /* 128+N when killed by signal N */
+    char *finished_at; /* RFC 3339 */
+    bool oom_killed;
+};
+/* Read ctr_dir/exit.json; returns 0 and fills ret, or 1 when there is none
+ * (never exited, or the monitor died before it could record), -1 on error. */
+int monitor_read_exit(const char *ctr_dir, struct monitor_exit *ret, brig_error *reterr);
+void monitor_exit_clear(struct monitor_exit *x);
+/* Remove exit.json (a new start). */
+void monitor_clear_exit(const char *ctr_dir);
+/* The monitor's pid from ctr_dir/monitor.pid if it still runs, else 0. */
+pid_t monitor_pid(const char *ctr_dir);
+/* Wait until the monitor has finished (exit.json written or monitor gone);
+ * timeout_ms < 0 waits forever.  Returns 0, or 1 on timeout. */
+int monitor_wait_done(const char *ctr_dir, int timeout_ms);
+
+#endif
