@@ -1,0 +1,248 @@
+#!/usr/bin/env bash
+# Benchmarks the engine, brig, beside podman (Debian's 4.3, with crun) on the
+# same image, in one run, and prints ratios.  Not a test: numbers, plus
+# whether the targets of the engine issue were met.
+#
+#   (a) `run --rm --network none IMG /bin/true`, sequentially: brig, podman,
+#       and brig-runtime alone (`run` + its automatic delete) on a bundle
+#       whose rootfs is the same tarball unpacked.
+#       Targets: brig <= 0.1x podman; brig - brig-runtime <= 5 ms.
+#   (b) peak RSS (/usr/bin/time -v) of `brig run` and `podman run`: the
+#       largest of the command and the children it waits for (podman's
+#       conmon is a daemonised grandchild and is not counted).
+#   (c) `load -i` of a ~100 MB docker-archive (written by skopeo from an
+#       image umoci built: 4 layers, incompressible data in large files and
+#       10,000 small files, a whiteout), into an emptied store each time:
+#       MB/s (10^6 bytes) for both.
+#
+#   bench/engine.sh [BUILD_DIR]      (run as root)
+#   BENCH_RUNS (30) runs per command in (a); BENCH_LOAD_RUNS (5) in (c).
+#
+# The image: Debian's static busybox (scripts/mkbundle.sh --rootfs-only) as
+# one rootfs tarball, given to `podman import` and `brig import` alike.
+#
+# Podman on this host.  Nothing of its lands in the host's configuration or
+# stores: CONTAINERS_CONF=bench/podman-containers.conf (cgroupfs manager,
+# file events, ulimits under the host's hard limits, crun), a generated
+# CONTAINERS_STORAGE_CONF, --root/--runroot/--tmpdir under the benchmark's
+# temporary directory, and /var/lib/containers (where containers/image keeps
+# its blob-info cache whatever --root says) bind-mounted over from that
+# directory.  What podman's cgroupfs manager leaves (empty libpod_parent
+# cgroups) is removed at the end when it was not there before.
+#
+# crun refuses this host's hybrid cgroup layout ("cgroups in hybrid mode not
+# supported, drop all controllers from cgroupv2": the cgroup2 mount at
+# /sys/fs/cgroup/unified holds no controller).  As bench/run.sh does, the
+# whole benchmark runs in a private mount namespace (unshare -m, private
+# propagation) where an empty file is bind-mounted over
+# /sys/fs/cgroup/unified/cgroup.controllers; crun then takes the host for
+# cgroup v1, and brig, brig-runtime and podman all see the same system.
+# The namespace also keeps podman's overlay mounts off the host: they vanish
+# with it.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+build=${1:-build}
+runs=${BENCH_RUNS:-30}
+load_runs=${BENCH_LOAD_RUNS:-5}
+brig="$top/$build/src/engine/brig"
+runtime="$top/$build/src/runtime/brig-runtime"
+img=localhost/brig-bench-busybox:latest
+load_img=localhost/brig-bench-load:latest
+
+die() { echo "bench: $*" >&2; exit 1; }
+
+if [ "${BRIG_BENCH_INNER:-}" != 1 ]; then
+    [ "$(id -u)" = 0 ] || die "run as root (containers, mounts, cgroups)"
+    [ -x "$brig" ] || die "\`$brig\` not built (meson setup $build && ninja -C $build)"
+    [ -x "$runtime" ] || die "\`$runtime\` not built"
+    for t in podman crun conmon hyperfine jq skopeo umoci openssl unshare; do
+        command -v "$t" >/dev/null || die "\`$t\` not found (scripts/deps.sh bench check)"
+    done
+    [ -x /usr/bin/time ] || die "/usr/bin/time not found (apt-get install time)"
+    work=$(mktemp -d /var/tmp/brig-engine-bench.XXXXXX)
+    made_varlib=false
+    if [ ! -e /var/lib/containers ]; then
+        mkdir /var/lib/containers
+        made_varlib=true
+    fi
+    had_cg=()
+    for d in /sys/fs/cgroup/*/libpod_parent; do [ -d "$d" ] && had_cg+=("$d"); done
+    cleanup() {
+        # The namespace is gone with its mounts; only files remain.
+        rm -rf "$work"
+        $made_varlib && rmdir /var/lib/containers 2>/dev/null
+        for d in /sys/fs/cgroup/*/libpod_parent; do
+            [ -d "$d" ] || continue
+            case " ${had_cg[*]:-} " in *" $d "*) continue ;; esac
+            find "$d" -depth -type d -exec rmdir {} + 2>/dev/null || true
+        done
+    }
+    trap cleanup EXIT
+    st=0
+    unshare -m --propagation private env BRIG_BENCH_INNER=1 BRIG_BENCH_WORK="$work" \
+        "$0" "$@" || st=$?
+    exit "$st"
+fi
+
+work=$BRIG_BENCH_WORK
+mkdir -p "$work/varlib" "$work/podman/tmp" "$work/tmp"
+if [ -e /sys/fs/cgroup/unified/cgroup.controllers ] &&
+   [ "$(stat -f -c %T /sys/fs/cgroup)" != cgroup2fs ]; then
+    : >"$work/empty"
+    mount --bind "$work/empty" /sys/fs/cgroup/unified/cgroup.controllers
+fi
+mount --bind "$work/varlib" /var/lib/containers
+
+export TMPDIR="$work/tmp"
+export CONTAINERS_CONF="$top/bench/podman-containers.conf"
+export CONTAINERS_STORAGE_CONF="$work/podman/storage.conf"
+cat >"$CONTAINERS_STORAGE_CONF" <<EOF
+[storage]
+driver = "overlay"
+graphroot = "$work/podman/root"
+runroot = "$work/podman/run"
+EOF
+podman=(podman --root "$work/podman/root" --runroot "$work/podman/run"
+    --tmpdir "$work/podman/tmp" --storage-driver overlay)
+export BRIG_STORAGE_ROOT="$work/brig/storage"
+export BRIG_RUN_ROOT="$work/brig/run"
+
+# step MSG CMD...: run CMD with its output kept; on failure show it and stop.
+step() {
+    local msg=$1
+    shift
+    if ! "$@" >"$work/step.log" 2>&1; then
+        echo "bench: $msg failed: $*" >&2
+        sed 's/^/    /' "$work/step.log" >&2
+        exit 1
+    fi
+}
+
+# --- the image --------------------------------------------------------------
+"$top/scripts/mkbundle.sh" --rootfs-only "$work/src" >/dev/null
+tar_repro() { # tar_repro OUT DIR: the same bytes for the same tree
+    tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner \
+        -C "$2" -cf "$1" .
+}
+tar_repro "$work/busybox.tar" "$work/src/rootfs"
+
+step "podman import" "${podman[@]}" import "$work/busybox.tar" "$img"
+step "brig import" "$brig" import "$work/busybox.tar" "$img"
+
+mkdir -p "$work/bundle/rootfs"
+tar -C "$work/bundle/rootfs" -xf "$work/busybox.tar"
+"$top/scripts/mkbundle.sh" --shared-rootfs "$work/bundle/rootfs" "$work/bundle" >/dev/null
+jq '.process.args = ["/bin/true"] | .root = {path: "rootfs", readonly: false}' \
+    "$work/bundle/config.json" >"$work/c" && mv "$work/c" "$work/bundle/config.json"
+
+brig_run=("$brig" run --rm --network none "$img" /bin/true)
+podman_run=("${podman[@]}" run --rm --network none "$img" /bin/true)
+rt_run=("$runtime" --root "$work/rt" run --bundle "$work/bundle" bench)
+step "brig run" "${brig_run[@]}"
+step "podman run" "${podman_run[@]}"
+step "brig-runtime run" "${rt_run[@]}"
+# The container's exit status reaches the caller.
+"$brig" run --rm --network none "$img" /bin/sh -c 'exit 3' >/dev/null 2>&1 && st=0 || st=$?
+[ "$st" = 3 ] || die "\`brig run ... sh -c 'exit 3'\` exited $st, not 3"
+
+echo "brig $("$brig" --version 2>/dev/null | head -1 | awk '{print $NF}'), podman $(podman --version | awk '{print $NF}'), crun $(crun --version | head -1 | awk '{print $NF}'), hyperfine $(hyperfine --version | awk '{print $NF}')"
+echo "host: $(nproc) cores, kernel $(uname -r); $runs runs per command in (a), $load_runs in (c)"
+echo
+
+# --- (a) run /bin/true --------------------------------------------------------
+q() { printf '%q ' "$@"; }
+hyperfine -N --warmup 3 --runs "$runs" --export-json "$work/run.json" \
+    -n brig "$(q "${brig_run[@]}")" \
+    -n podman "$(q "${podman_run[@]}")" \
+    -n brig-runtime "$(q "${rt_run[@]}")" >"$work/hf-run.log" 2>&1 ||
+    { cat "$work/hf-run.log" >&2; die "hyperfine (run) failed"; }
+
+# --- (b) peak RSS -------------------------------------------------------------
+rss() { # rss CMD...: the largest "Maximum resident set size" (KiB) of 5 runs
+    local max=0 v
+    for _ in 1 2 3 4 5; do
+        /usr/bin/time -v -o "$work/time.log" "$@" >/dev/null 2>&1 ||
+            die "$* failed under /usr/bin/time"
+        v=$(awk -F': ' '/Maximum resident set size/ { print $2 }' "$work/time.log")
+        [ "$v" -gt "$max" ] && max=$v
+    done
+    echo "$max"
+}
+rss_brig=$(rss "${brig_run[@]}")
+rss_podman=$(rss "${podman_run[@]}")
+rss_rt=$(rss "${rt_run[@]}")
+
+# --- (c) load a ~100 MB docker-archive -----------------------------------------
+# Deterministic incompressible bytes: AES-CTR of zeros under a fixed key.
+rnd() { # rnd BYTES SEED
+    head -c "$1" /dev/zero |
+        openssl enc -aes-128-ctr -nosalt -K "$(printf '%032x' "$2")" -iv "$(printf '%032x' 0)"
+}
+L="$work/layers"
+mkdir -p "$L/2/data/big" "$L/3/data/small" "$L/4/data/big" "$L/4/data/small"
+for i in 1 2 3 4 5 6 7 8; do rnd $((8 << 20)) "$i" >"$L/2/data/big/blob$i"; done
+for d in $(seq -w 0 99); do # 100 dirs x 100 files of 2,000 bytes
+    mkdir "$L/3/data/small/d$d"
+    rnd 200000 "$((1000 + 10#$d))" | split -b 2000 -a 3 -d - "$L/3/data/small/d$d/f"
+done
+rnd $((10 << 20)) 99 >"$L/4/data/big/blob1"  # replaces a file of layer 2
+: >"$L/4/data/small/.wh.d99"                    # deletes a directory of layer 3
+for i in 2 3 4; do tar_repro "$work/layer$i.tar" "$L/$i"; done
+rm -rf "$L"
+step "umoci init" umoci init --layout "$work/oci"
+step "umoci new" umoci new --image "$work/oci:load"
+for t in "$work/busybox.tar" "$work/layer2.tar" "$work/layer3.tar" "$work/layer4.tar"; do
+    step "umoci raw add-layer" umoci raw add-layer --image "$work/oci:load" "$t"
+done
+rm -f "$work"/layer?.tar
+step "umoci config" umoci config --image "$work/oci:load" --config.cmd /bin/sh
+step "skopeo copy" skopeo copy --quiet "oci:$work/oci:load" \
+    "docker-archive:$work/load.tar:$load_img"
+rm -rf "$work/oci"
+load_bytes=$(stat -c %s "$work/load.tar")
+
+# Each run loads into an emptied store: brig's is removed (a store with no
+# image holds nothing else), podman's images are removed by podman.  `sync`
+# first, so one run's writeback does not bill the next.
+step "brig load" env BRIG_STORAGE_ROOT="$work/brig-load" "$brig" load -i "$work/load.tar"
+step "podman load" "${podman[@]}" load -q -i "$work/load.tar"
+podman_empty="$(q "${podman[@]}") rmi -a -f >/dev/null 2>&1; sync"
+hyperfine --warmup 1 --runs "$load_runs" --export-json "$work/load.json" \
+    -n brig --prepare "rm -rf $work/brig-load; sync" \
+    "BRIG_STORAGE_ROOT=$work/brig-load $(q "$brig") load -i $work/load.tar" \
+    -n podman --prepare "$podman_empty" \
+    "$(q "${podman[@]}") load -q -i $work/load.tar" >"$work/hf-load.log" 2>&1 ||
+    { cat "$work/hf-load.log" >&2; die "hyperfine (load) failed"; }
+# The store held the image after the last run: the loads were real.
+"${podman[@]}" image exists "$load_img" || die "podman load left no \`$load_img\`"
+BRIG_STORAGE_ROOT="$work/brig-load" "$brig" images | grep -q brig-bench-load ||
+    die "brig load left no \`$load_img\` in \`brig images\`"
+
+# --- summary --------------------------------------------------------------------
+jq -r -s --argjson rb "$rss_brig" --argjson rp "$rss_podman" --argjson rr "$rss_rt" \
+    --argjson bytes "$load_bytes" '
+  def ms: . * 1000 | . * 100 | round / 100;
+  def r2: . * 100 | round / 100;
+  def pad(n): tostring | . + (" " * n) | .[0:n];
+  (.[0].results | map({key: .command, value: .}) | from_entries) as $run
+  | (.[1].results | map({key: .command, value: .}) | from_entries) as $load
+  | ($run.brig.mean / $run.podman.mean) as $ratio
+  | (($run.brig.mean - $run["brig-runtime"].mean) * 1000) as $over
+  | ($bytes / 1e6) as $mb
+  | "(a) run --rm /bin/true, per container   wall ms (± sd)        cpu ms (user+sys)",
+    ( ["brig", "podman", "brig-runtime"][] as $n
+      | "    \($n | pad(14))                      \($run[$n].mean | ms | pad(8)) ± \($run[$n].stddev | ms | pad(8))   \(($run[$n].user + $run[$n].system) | ms)" ),
+    "    brig/podman          \($ratio | r2)   (target <= 0.1: \(if $ratio <= 0.1 then "met" else "NOT met" end))",
+    "    brig - brig-runtime  \($over | r2) ms   (target <= 5 ms: \(if $over <= 5 then "met" else "NOT met" end))",
+    "",
+    "(b) peak RSS of `run` (/usr/bin/time -v)   KiB",
+    "    brig                  \($rb)",
+    "    podman                \($rp)",
+    "    brig-runtime          \($rr)",
+    "    brig/podman           \($rb / $rp | r2)",
+    "",
+    "(c) load -i docker-archive, \($mb | r2) MB, 4 layers   s (± sd)            MB/s",
+    ( ["brig", "podman"][] as $n
+      | "    \($n | pad(8))                             \($load[$n].mean | r2 | pad(6)) ± \($load[$n].stddev | r2 | pad(6))     \($mb / $load[$n].mean | r2)" ),
+    "    brig/podman throughput  \($load.podman.mean / $load.brig.mean | r2)x"
+' "$work/run.json" "$work/load.json"
