@@ -28,13 +28,13 @@
  * $BRIG_CONFIG), then BRIG_* environment variables (see conf.c and
  * docs/brig.conf.md).  Every vector is NULL-terminated or NULL. */
 struct engine_conf {
-    char *conf_path;      /* the file read; NULL when none existed */
-    char *storage_root;   /* BRIG_STORAGE_ROOT, default /var/lib/brig */
-    char *run_root;       /* BRIG_RUN_ROOT, default /run/brig */
-    char **default_ulimits; /* docker's spelling "nofile=1024:4096" */
-    char **default_caps;    /* capability names "CAP_CHOWN"; NULL = DESIGN.md's set */
-    char *seccomp_profile;  /* NULL = brig's built-in profile, "unconfined", or a path */
-    bool label;             /* SVirt by default (when SELinux is enabled) */
+    char *conf_path;          /* the file read; NULL when none existed */
+    char *storage_root;       /* BRIG_STORAGE_ROOT, default /var/lib/brig */
+    char *run_root;           /* BRIG_RUN_ROOT, default /run/brig */
+    char **default_ulimits;   /* docker's spelling "nofile=1024:4096" */
+    char **default_caps;      /* capability names "CAP_CHOWN"; NULL = DESIGN.md's set */
+    char *seccomp_profile;    /* NULL = brig's built-in profile, "unconfined", or a path */
+    bool label;               /* SVirt by default (when SELinux is enabled) */
     char *label_process_type; /* override lxc_contexts' process type; NULL = policy's */
     char *label_file_type;    /* override the file type; NULL = policy's */
     uint64_t log_max_size;    /* bytes per log file before rotation (default 10 MiB) */

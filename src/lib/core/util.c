@@ -30,6 +30,14 @@ void *brig_xrealloc(void *p, size_t size)
     return n;
 }
 
+char *brig_xstrndup(const char *s, size_t n)
+{
+    char *p = strndup(s, n);
+    if (p == NULL)
+        abort();
+    return p;
+}
+
 char *brig_xstrdup(const char *s)
 {
     char *r;

@@ -16,6 +16,7 @@
 void *brig_xmalloc0(size_t size);
 void *brig_xrealloc(void *p, size_t size);
 char *brig_xstrdup(const char *s);
+char *brig_xstrndup(const char *s, size_t n);
 char *brig_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* NULL-terminated string vectors. */

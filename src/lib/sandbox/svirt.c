@@ -103,7 +103,10 @@ int brig_svirt_setup(int rootfd, const char *id, struct brig_spec *spec, const c
 
     /* The rootfs: shared level when read-only (many containers may use one
      * image tree), the container's own level when it can write to it. */
-    if (mount) {
+    /* io.brig.selinux.rootfs=labelled: the engine mounted the rootfs with
+     * context=, every file already carries the label and none can be set. */
+    v = brig_spec_annotation(spec, BRIG_ANN_SELINUX "rootfs");
+    if (mount && !(v && strcmp(v, "labelled") == 0)) {
         rootfs_label =
             spec->root_readonly ? brig_context_with_level(mount, "s0") : brig_xstrdup(mount);
         if (svirt_relabel(rootfs, rootfs_label, true, reterr) < 0)

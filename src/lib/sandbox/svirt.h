@@ -7,7 +7,9 @@
  * Annotations (podman's --security-opt label=... for an OCI runtime):
  *   io.brig.selinux.auto     "false": no labelling at all (runc's behaviour)
  *   io.brig.selinux.disable  "true": the unconfined container type
- *   io.brig.selinux.type / .level / .user / .role / .filetype */
+ *   io.brig.selinux.type / .level / .user / .role / .filetype
+ *   io.brig.selinux.rootfs   "labelled": the rootfs is mounted with context=
+ *                            (brig's engine does this); no relabel walk */
 #ifndef BRIG_SVIRT_H
 #define BRIG_SVIRT_H
 
