@@ -26,6 +26,15 @@ hostdir() {
     [ "$status" -eq 0 ] && [ "$output" = box1 ]
 }
 
+@test "a new network namespace has its loopback up" {
+    cmd 'cat /sys/class/net/lo/operstate; cat /sys/class/net/lo/flags'
+    out
+    [ "$status" -eq 0 ]
+    # IFF_UP is bit 0 of the flags
+    flags=$(echo "$output" | tail -1)
+    [ $((flags & 1)) -eq 1 ]
+}
+
 @test "brig: domainname is set" {
     brig_only "runc 1.1 ignores the domainname field"
     cfg '.domainname = "example.org"'

@@ -305,6 +305,7 @@ static int container_create(const struct brig_create_opts *o, bool keep_pty,
     ctx.new_userns = (new_flags & CLONE_NEWUSER) != 0;
     ctx.new_cgroupns = (new_flags & CLONE_NEWCGROUP) != 0;
     ctx.new_utsns = (new_flags & CLONE_NEWUTS) != 0;
+    ctx.new_netns = (new_flags & CLONE_NEWNET) != 0;
     ctx.no_pivot = o->no_pivot;
     ctx.no_new_keyring = o->no_new_keyring;
     ctx.selinux = selinux;

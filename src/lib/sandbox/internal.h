@@ -47,7 +47,7 @@ struct brig_init_ctx {
     int ns_types[8];
     size_t n_ns;
     int new_ns_flags; /* CLONE_NEW* the clone did not create yet (user joined) */
-    bool new_userns, new_cgroupns, new_utsns;
+    bool new_userns, new_cgroupns, new_utsns, new_netns;
     bool no_pivot;
     bool no_new_keyring;
     bool selinux; /* labels are applied (SELinux enabled) */

@@ -17,6 +17,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
+#include <net/if.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -26,6 +27,7 @@
 #include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
@@ -229,6 +231,23 @@ static int init_wait_start(struct brig_init_ctx *c, brig_error *reterr)
     return 0;
 }
 
+/* A new network namespace starts with `lo` down; runc and crun bring it
+ * up, and programs expect 127.0.0.1 to work with --network none. */
+static int init_loopback_up(brig_error *reterr)
+{
+    struct ifreq ifr = {0};
+    _cleanup_close_ int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return brig_error_errno(reterr, "bring up loopback: socket");
+    strcpy(ifr.ifr_name, "lo");
+    if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
+        return brig_error_errno(reterr, "bring up loopback: get flags");
+    ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+    if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
+        return brig_error_errno(reterr, "bring up loopback");
+    return 0;
+}
+
 void brig_init_run(struct brig_init_ctx *c)
 {
     _cleanup_error_ brig_error err = NULL;
@@ -273,6 +292,8 @@ void brig_init_run(struct brig_init_ctx *c)
             brig_sync_fail(sock, err);
         }
     }
+    if (c->new_netns && init_loopback_up(&err) < 0)
+        brig_sync_fail(sock, err);
     /* Relative bind sources are relative to the bundle. */
     if (c->bundle && chdir(c->bundle) < 0) {
         brig_error_errno(&err, "chdir to bundle `%s`", c->bundle);
