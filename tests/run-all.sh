@@ -85,6 +85,16 @@ if compgen -G 'tests/integration/*.bats' >/dev/null; then
     run_suite integration-asan env BRIG_RUNTIME="$top/$BUILD_ASAN/src/runtime/brig-runtime" \
         ASAN_OPTIONS=detect_leaks=0 BRIG_ASAN=1 timeout -k 10 1800 bats --tap tests/integration
 fi
+# The engine, driven as a user types it; once more with the ASan build, so a
+# memory error anywhere on brig's paths fails the check.
+if compgen -G 'tests/engine/*.bats' >/dev/null; then
+    run_suite engine env BRIG="$top/$BUILD/src/engine/brig" \
+        BRIG_RUNTIME="$top/$BUILD/src/runtime/brig-runtime" \
+        timeout -k 10 1800 bats --tap tests/engine
+    run_suite engine-asan env BRIG="$top/$BUILD_ASAN/src/engine/brig" \
+        BRIG_RUNTIME="$top/$BUILD_ASAN/src/runtime/brig-runtime" \
+        ASAN_OPTIONS=detect_leaks=0 BRIG_ASAN=1 timeout -k 10 1800 bats --tap tests/engine
+fi
 if [ ${#vm_pids[@]} -gt 0 ]; then
     [ -f "$out/vm-image.tap" ] && count vm-image "$out/vm-image.tap"
     for i in 1 2; do
