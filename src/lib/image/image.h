@@ -54,14 +54,14 @@ struct brig_image {
     char **repo_tags; /* familiar names "busybox:latest"; may be empty */
     char *created;    /* RFC 3339 from the config; NULL when absent */
     char *arch, *os;
-    uint64_t size;    /* sum of the unpacked layers' sizes */
+    uint64_t size; /* sum of the unpacked layers' sizes */
     /* from the config's "config" object (docker/OCI image config) */
-    char **env;        /* "K=V" */
-    char **entrypoint; /* empty when unset */
-    char **cmd;        /* empty when unset */
-    char *working_dir; /* NULL when unset */
-    char *user;        /* NULL when unset */
-    char *stop_signal; /* NULL when unset */
+    char **env;           /* "K=V" */
+    char **entrypoint;    /* empty when unset */
+    char **cmd;           /* empty when unset */
+    char *working_dir;    /* NULL when unset */
+    char *user;           /* NULL when unset */
+    char *stop_signal;    /* NULL when unset */
     char **exposed_ports; /* "80/tcp" */
     char **volumes;       /* "/data" */
     char **labels;        /* "k=v" */
