@@ -117,5 +117,7 @@ int cmd_import(struct engine *e, int argc, char **argv);
 int cmd_rmi(struct engine *e, int argc, char **argv);
 int cmd_tag(struct engine *e, int argc, char **argv);
 int cmd_info(struct engine *e, int argc, char **argv);
+int cmd_selinux(struct engine *e, int argc, char **argv); /* cmd_selinux.c */
+int cmd_policy(struct engine *e, int argc, char **argv);  /* cmd_policy.c */
 
 #endif

@@ -41,6 +41,12 @@ static const struct command commands[] = {
     {"rmi", cmd_rmi, "Remove one or more images"},
     {"tag", cmd_tag, "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE"},
     {"info", cmd_info, "Display system-wide information"},
+#ifdef BRIG_HAVE_CMD_SELINUX
+    {"selinux", cmd_selinux, "SELinux: host status, a container's denials, explain avc lines"},
+#endif
+#ifdef BRIG_HAVE_CMD_POLICY
+    {"policy", cmd_policy, "Generate (and install) a policy module for a container"},
+#endif
 };
 
 static void print_help(FILE *f)

@@ -1,0 +1,59 @@
+/* `avc: denied` records: parse them, collect a container's, and say why
+ * each was denied (issue 5: brig selinux denials / explain, policy generate).
+ *
+ * A record as the kernel prints it (dmesg) or auditd stores it:
+ *   type=AVC msg=audit(1700000000.123:456): avc:  denied  { read write } for
+ *   pid=1234 comm="sh" name="test.log" dev="vda" ino=42
+ *   scontext=system_u:system_r:container_t:s0:c1,c2
+ *   tcontext=system_u:object_r:var_log_t:s0 tclass=file permissive=0 */
+#ifndef BRIG_AVC_H
+#define BRIG_AVC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/error.h"
+
+struct brig_avc {
+    char *scontext, *tcontext, *tclass;
+    char **perms; /* NULL-terminated */
+    bool granted; /* "avc: granted" (auditallow), not a denial */
+    int permissive; /* 1, 0, or -1 when the record has no permissive= */
+    char *comm, *name, *path; /* NULL when absent */
+    long pid;
+    double time;          /* from audit(T:serial), 0 when absent */
+    unsigned long serial; /* 0 when absent */
+};
+void brig_avc_clear(struct brig_avc *a);
+
+/* Parse one line (kernel log or audit.log, with or without a prefix).
+ * Returns 0 and fills ret, 1 when the line is not an avc record, -1 when it
+ * claims to be one but is malformed (a caller counts those and goes on). */
+int brig_avc_parse(const char *line, struct brig_avc *ret);
+
+/* Why it was denied, from the loaded policy (libsepol/libselinux). */
+enum brig_avc_reason {
+    BRIG_AVC_TE = 1,      /* no allow rule for source type -> target type:class */
+    BRIG_AVC_MCS,         /* TE allows it; an MCS/MLS constraint (categories) denies */
+    BRIG_AVC_BOOLEAN,     /* a conditional rule would allow it: a boolean is off */
+    BRIG_AVC_CONSTRAINT,  /* another constraint (user/role) */
+    BRIG_AVC_ALLOWED_NOW, /* the loaded policy allows it now (policy changed since) */
+    BRIG_AVC_UNKNOWN,     /* a type or class the loaded policy does not know */
+};
+struct brig_avc_why {
+    enum brig_avc_reason reason;
+    char **booleans; /* with BOOLEAN: "name=value-that-allows" (NULL-terminated) */
+    char *detail;    /* one line for people */
+};
+int brig_avc_explain(const struct brig_avc *a, struct brig_avc_why *ret, brig_error *reterr);
+void brig_avc_why_clear(struct brig_avc_why *w);
+
+/* Collect the records whose scontext has MCS level `level` (exactly;
+ * NULL = all): from /var/log/audit/audit.log when auditd runs, from the
+ * kernel log (/dev/kmsg) otherwise.  Malformed lines are counted, never
+ * fatal.  ret_source says which log was read. */
+int brig_avc_collect(const char *level, struct brig_avc **ret, size_t *ret_n,
+                     size_t *ret_malformed, const char **ret_source, brig_error *reterr);
+void brig_avc_list_free(struct brig_avc *v, size_t n);
+
+#endif
