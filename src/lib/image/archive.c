@@ -78,9 +78,9 @@ static void entry_stage(struct load *l, struct entry *e, struct image_source *sr
         return;
     }
     if (src != NULL) {
-        if (image_unpack_layer(fd, src, what, &e->res, &e->err) == 0)
+        if (image_unpack_layer(fd, src, 0, what, &e->res, &e->err) == 0)
             e->staged = true;
-    } else if (image_unpack_layer_mem(fd, e->data, e->len, what, &e->res, &e->err) == 0) {
+    } else if (image_unpack_layer_mem(fd, e->data, e->len, 0, what, &e->res, &e->err) == 0) {
         e->staged = true;
     }
 }
@@ -189,7 +189,7 @@ static struct entry *dir_entry(struct load *l, const char *name, brig_error *ret
         if (mkdirat(l->stagefd, e->dir, 0700) < 0 || mkdirat(l->stagefd, diff, 0755) < 0 ||
             (dfd = openat(l->stagefd, diff, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
             brig_error_errno(&e->err, "%s: mkdir in the stage", what);
-        else if (image_unpack_layer_fd(dfd, fd, what, &e->res, &e->err) == 0)
+        else if (image_unpack_layer_fd(dfd, fd, 0, what, &e->res, &e->err) == 0)
             e->staged = true;
     }
     return e;
@@ -615,7 +615,7 @@ int brig_image_import(struct brig_image_store *s, const char *tarball, const cha
             brig_error_errno(reterr, "mkdir in the stage");
             goto fail;
         }
-        if (image_unpack_layer_fd(dfd, fd, "rootfs", &e->res, reterr) < 0)
+        if (image_unpack_layer_fd(dfd, fd, IMAGE_UNPACK_STRICT, "rootfs", &e->res, reterr) < 0)
             goto fail;
         e->staged = true;
     }

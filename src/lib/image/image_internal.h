@@ -83,15 +83,19 @@ struct image_layer_result {
 /* Unpack the tar stream `src` (any compression libarchive detects) into the
  * empty directory `dirfd` (overlayfs lowerdir format).  `what` names the
  * layer in messages.  Reads `src` to its end so the digests cover it all. */
-int image_unpack_layer(int dirfd, struct image_source *src, const char *what,
+/* IMAGE_UNPACK_STRICT: a tar that ends without its last block's padding is
+ * an error (for import, where no digest checks the bytes; load accepts
+ * what Go's archive/tar accepts, see unpack.c). */
+#define IMAGE_UNPACK_STRICT 1
+int image_unpack_layer(int dirfd, struct image_source *src, int flags, const char *what,
                        struct image_layer_result *res, brig_error *reterr);
 /* Convenience sources. */
-int image_unpack_layer_fd(int dirfd, int fd, const char *what, struct image_layer_result *res,
-                          brig_error *reterr);
-int image_unpack_layer_mem(int dirfd, const void *data, size_t len, const char *what,
+int image_unpack_layer_fd(int dirfd, int fd, int flags, const char *what,
+                          struct image_layer_result *res, brig_error *reterr);
+int image_unpack_layer_mem(int dirfd, const void *data, size_t len, int flags, const char *what,
                            struct image_layer_result *res, brig_error *reterr);
 /* Check one entry path from a layer and return it made relative ("./a/b"
- * -> "a/b", "" for the root).  Refuses absolute paths and "..". */
+ * -> "a/b", "/a" -> "a", "" for the root).  Refuses "..". */
 int image_entry_path(const char *path, char **ret, brig_error *reterr);
 
 /* ---- store.c ---- */

@@ -48,7 +48,18 @@ struct unpack {
     size_t n_dirs, cap_dirs;
     bool root;
     uint64_t size;
+    bool strict_end;  /* no padding of a short last block (no digest to check) */
+    uint64_t tar_len; /* uncompressed bytes handed to the tar reader */
+    bool padded;
 };
+
+/* umoci (0.4) ends its layers right after the last file's data: no padding
+ * to the 512-byte block, no end-of-archive blocks.  Go's archive/tar (and
+ * so docker, podman, containerd) takes that as the end; libarchive wants
+ * the padding.  Once the real stream ends we hand it the zeros that
+ * complete the block, outside both digests: a layer whose bytes were
+ * really cut short still fails its diff id check. */
+static const char zero_block[512];
 
 static la_ssize_t a_read(struct archive *a, void *cookie, const void **buf)
 {
@@ -68,15 +79,24 @@ static la_ssize_t b_read(struct archive *b, void *cookie, const void **buf)
     struct unpack *u = cookie;
     size_t size;
     la_int64_t off;
-    int r = archive_read_data_block(u->a, buf, &size, &off);
-    if (r == ARCHIVE_EOF)
+    int r;
+    if (u->padded)
         return 0;
+    r = archive_read_data_block(u->a, buf, &size, &off);
+    if (r == ARCHIVE_EOF) {
+        u->padded = true;
+        if (u->strict_end || u->tar_len % 512 == 0)
+            return 0;
+        *buf = zero_block;
+        return (la_ssize_t)(512 - u->tar_len % 512);
+    }
     if (r < ARCHIVE_WARN) {
         archive_set_error(b, archive_errno(u->a), "%s", archive_error_string(u->a));
         return -1;
     }
     if (!u->blob_is_diff)
         image_sha256_update(&u->diff, *buf, size);
+    u->tar_len += size;
     return (la_ssize_t)size;
 }
 
@@ -85,10 +105,9 @@ int image_entry_path(const char *path, char **ret, brig_error *reterr)
     _cleanup_free_ char *out = brig_xmalloc0(strlen(path) + 1);
     size_t o = 0;
     const char *c = path;
-    if (path[0] == '/') {
-        _cleanup_free_ char *q = image_printable(path);
-        return brig_error_set(reterr, 0, "entry `%s`: absolute path", q);
-    }
+    /* A leading '/' is rooted in the layer, as containerd and GNU tar take
+     * it (umoci writes its root entry as "/"): resolved relative to the
+     * layer's root it cannot land outside. */
     while (*c) {
         const char *e = strchr(c, '/');
         size_t n = e ? (size_t)(e - c) : strlen(c);
@@ -467,10 +486,14 @@ static void finish_dir_times(struct unpack *u)
     u->n_dirs = 0;
 }
 
-int image_unpack_layer(int dirfd, struct image_source *src, const char *what,
+int image_unpack_layer(int dirfd, struct image_source *src, int flags, const char *what,
                        struct image_layer_result *res, brig_error *reterr)
 {
-    struct unpack u = {.rootfd = dirfd, .what = what, .src = src, .cached_fd = -1};
+    struct unpack u = {.rootfd = dirfd,
+                       .what = what,
+                       .src = src,
+                       .cached_fd = -1,
+                       .strict_end = (flags & IMAGE_UNPACK_STRICT) != 0};
     struct archive *b = NULL;
     struct archive_entry *e;
     int r, ret = -1;
@@ -517,7 +540,9 @@ int image_unpack_layer(int dirfd, struct image_source *src, const char *what,
         const void *buf;
         size_t size;
         la_int64_t off;
-        while ((r = archive_read_data_block(u.a, &buf, &size, &off)) == ARCHIVE_OK)
+        r = u.padded ? ARCHIVE_EOF : ARCHIVE_OK;
+        while (r == ARCHIVE_OK &&
+               (r = archive_read_data_block(u.a, &buf, &size, &off)) == ARCHIVE_OK)
             if (!u.blob_is_diff)
                 image_sha256_update(&u.diff, buf, size);
         if (r != ARCHIVE_EOF) {
@@ -572,13 +597,13 @@ static ssize_t fd_read(void *cookie, const void **buf, brig_error *reterr)
     return n;
 }
 
-int image_unpack_layer_fd(int dirfd, int fd, const char *what, struct image_layer_result *res,
-                          brig_error *reterr)
+int image_unpack_layer_fd(int dirfd, int fd, int flags, const char *what,
+                          struct image_layer_result *res, brig_error *reterr)
 {
     _cleanup_free_ char *buf = brig_xmalloc0(SRC_BUF);
     struct fd_src s = {.fd = fd, .buf = buf};
     struct image_source src = {.read = fd_read, .cookie = &s};
-    return image_unpack_layer(dirfd, &src, what, res, reterr);
+    return image_unpack_layer(dirfd, &src, flags, what, res, reterr);
 }
 
 struct mem_src {
@@ -595,10 +620,10 @@ static ssize_t mem_read(void *cookie, const void **buf, brig_error *reterr)
     return (ssize_t)n;
 }
 
-int image_unpack_layer_mem(int dirfd, const void *data, size_t len, const char *what,
+int image_unpack_layer_mem(int dirfd, const void *data, size_t len, int flags, const char *what,
                            struct image_layer_result *res, brig_error *reterr)
 {
     struct mem_src m = {.p = data, .left = len};
     struct image_source src = {.read = mem_read, .cookie = &m};
-    return image_unpack_layer(dirfd, &src, what, &res[0], reterr);
+    return image_unpack_layer(dirfd, &src, flags, what, res, reterr);
 }
