@@ -3,15 +3,19 @@
 #include <string.h>
 
 #include "core/util.h"
+#include "echeck.h"
 #include "elabel.h"
 #include "sandbox/svirt.h"
 #include "selinux/context.h"
 #include "selinux/mcs.h"
 
-/* "type:T" and "type=T" are the same; "label:disable" too. */
+/* "type:T" and "type=T" are the same; "label:disable" too.  "check" is the
+ * engine's own (check mode, echeck.h): the runtime never sees it. */
 int elabel_opt_check(const char *opt, brig_error *reterr)
 {
     struct brig_label_opts o = {0};
+    if (strcmp(opt, "check") == 0)
+        return 0;
     int r = brig_label_opts_add(&o, opt, reterr);
     brig_label_opts_clear(&o);
     return r;
@@ -46,6 +50,17 @@ static void ann_del(json_object *config, const char *prefix)
     }
 }
 
+static bool wants_check(json_object *secopts)
+{
+    for (size_t i = 0; secopts && i < json_object_array_length(secopts); i++) {
+        const char *s = json_object_get_string(json_object_array_get_idx(secopts, i));
+        if ((strncmp(s, "label=", 6) == 0 || strncmp(s, "label:", 6) == 0) &&
+            strcmp(s + 6, "check") == 0)
+            return true;
+    }
+    return false;
+}
+
 void elabel_clear(struct elabel *l)
 {
     free(l->process_label);
@@ -68,6 +83,7 @@ int elabel_setup(struct engine *e, struct ctr *c, json_object *config, struct el
     struct brig_label_opts opts = {0};
     struct brig_label_defaults d = {0};
     json_object *secopts = ctr_get(c, "HostConfig.SecurityOpt"), *process, *linux_;
+    bool check = wants_check(secopts);
     int r = -1;
 
     memset(ret, 0, sizeof(*ret));
@@ -77,6 +93,11 @@ int elabel_setup(struct engine *e, struct ctr *c, json_object *config, struct el
     json_object_object_del(linux_, "mountLabel");
     ann_del(config, BRIG_ANN_SELINUX);
 
+    /* Check mode only means something where denials are logged. */
+    if (check && (is_selinux_enabled() <= 0 || !e->conf.label))
+        return brig_error_set(reterr, 0, "label=check: %s",
+                              is_selinux_enabled() <= 0 ? "SELinux is disabled on this host"
+                                                        : "labelling is off in brig.conf");
     if (is_selinux_enabled() <= 0)
         return 0; /* the runtime says once that nothing is labelled */
     if (!e->conf.label) {
@@ -86,9 +107,22 @@ int elabel_setup(struct engine *e, struct ctr *c, json_object *config, struct el
     ret->enabled = true;
     for (size_t i = 0; secopts && i < json_object_array_length(secopts); i++) {
         const char *s = json_object_get_string(json_object_array_get_idx(secopts, i));
-        if (strncmp(s, "label=", 6) == 0 || strncmp(s, "label:", 6) == 0)
-            if (brig_label_opts_add(&opts, s + 6, reterr) < 0)
-                goto out;
+        if ((strncmp(s, "label=", 6) == 0 || strncmp(s, "label:", 6) == 0) &&
+            strcmp(s + 6, "check") != 0 && brig_label_opts_add(&opts, s + 6, reterr) < 0)
+            goto out;
+    }
+    /* Check mode: the permissive check type, loaded on first use; every
+     * other option (level, user, role, filetype) applies as usual. */
+    if (check) {
+        if (opts.disable || opts.type || ctr_get_bool(c, "HostConfig.Privileged")) {
+            brig_error_set(reterr, 0,
+                           "label=check: cannot be combined with label=disable, label=type "
+                           "or --privileged");
+            goto out;
+        }
+        if (echeck_ensure(e, reterr) < 0 ||
+            brig_label_opts_add(&opts, "type:" ECHECK_TYPE, reterr) < 0)
+            goto out;
     }
     /* --privileged implies label=disable, as docker defines it */
     if (ctr_get_bool(c, "HostConfig.Privileged") && !opts.disable &&
@@ -126,6 +160,8 @@ int elabel_setup(struct engine *e, struct ctr *c, json_object *config, struct el
         /* the overlay is mounted with context=: nothing to relabel */
         ann_set(config, BRIG_ANN_SELINUX "rootfs", "labelled");
     }
+    if (check && ret->level)
+        echeck_record(c, ret->level);
     r = 0;
 out:
     if (r < 0) {
