@@ -326,8 +326,10 @@ static void start_cleanup(void *data, int exit_code)
     (void)exit_code;
     storage_unmount(sc->c);
     if (ctr_get_bool(sc->c, "HostConfig.AutoRemove")) {
+        /* The monitor closed every fd it did not own: open the stores again. */
         _cleanup_error_ brig_error ignored = NULL;
-        (void)ctr_remove(sc->e, sc->c, &ignored);
+        if (engine_open(sc->e, &ignored) == 0)
+            (void)ctr_remove(sc->e, sc->c, &ignored);
     }
 }
 

@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/personality.h>
@@ -218,6 +219,54 @@ static void test_default_errno_allowlist(void **state)
     brig_seccomp_free(f);
 }
 
+/* The cache: a second compile of the same profile is read back and equal;
+ * a different profile (one more errno) is not taken for it; a damaged
+ * cache file costs a compile, never a wrong program. */
+static void test_compile_cache(void **state)
+{
+    static char *names[] = {"mkdirat", NULL};
+    struct brig_seccomp_rule rule = {.names = names, .action = SCMP_ACT_ERRNO(42)};
+    struct brig_spec_seccomp sc = {.default_action = SCMP_ACT_ALLOW, .rules = &rule, .n_rules = 1};
+    struct brig_seccomp_filter *a = NULL, *b = NULL, *c = NULL;
+    char dir[] = "/tmp/brig-test-seccomp-XXXXXX";
+    brig_error err = NULL;
+    int rootfd;
+
+    assert_non_null(mkdtemp(dir));
+    rootfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    assert_true(rootfd >= 0);
+    assert_int_equal(brig_seccomp_compile_cached(rootfd, &sc, &a, &err), 0);
+    assert_int_equal(brig_seccomp_compile_cached(rootfd, &sc, &b, &err), 0);
+    assert_int_equal(brig_seccomp_instructions(a), brig_seccomp_instructions(b));
+    assert_int_equal(in_filtered_child(b, check_mkdirat_denied), 0);
+
+    rule.action = SCMP_ACT_ERRNO(43);
+    assert_int_equal(brig_seccomp_compile_cached(rootfd, &sc, &c, &err), 0);
+    assert_int_not_equal(in_filtered_child(c, check_mkdirat_denied), 0);
+    brig_seccomp_free(c);
+    c = NULL;
+
+    /* damage every cache file: the next compile still gives errno 42 */
+    rule.action = SCMP_ACT_ERRNO(42);
+    {
+        char cmd[256];
+        snprintf(cmd, sizeof(cmd), "for f in %s/@seccomp/*; do printf 'BRIGBPF1garbage' > $f; done",
+                 dir);
+        assert_int_equal(system(cmd), 0);
+    }
+    assert_int_equal(brig_seccomp_compile_cached(rootfd, &sc, &c, &err), 0);
+    assert_int_equal(in_filtered_child(c, check_mkdirat_denied), 0);
+    brig_seccomp_free(a);
+    brig_seccomp_free(b);
+    brig_seccomp_free(c);
+    close(rootfd);
+    {
+        char cmd[256];
+        snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+        assert_int_equal(system(cmd), 0);
+    }
+}
+
 static void test_unknown_syscall_skipped(void **state)
 {
     static char *names[] = {"brig_no_such_syscall", "mkdirat", NULL};
@@ -339,6 +388,7 @@ int main(void)
         cmocka_unit_test(test_masked_eq),
         cmocka_unit_test(test_default_errno_allowlist),
         cmocka_unit_test(test_unknown_syscall_skipped),
+        cmocka_unit_test(test_compile_cache),
         cmocka_unit_test(test_default_action_rule_and_pseudo_syscall),
         cmocka_unit_test(test_bad_flag),
         cmocka_unit_test(test_bad_arch),

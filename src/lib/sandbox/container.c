@@ -191,11 +191,11 @@ static int container_create(const struct brig_create_opts *o, bool keep_pty,
             brig_log(BRIG_LOG_WARNING, "SELinux is not enabled on this host: labels and z/Z "
                                        "mount options in config.json are ignored");
     }
-    if (spec->linux_.seccomp && brig_seccomp_compile(spec->linux_.seccomp, &seccomp, reterr) < 0)
-        return -1;
-
     rootfd = brig_state_root_open(o->root, reterr);
     if (rootfd < 0)
+        goto fail;
+    if (spec->linux_.seccomp &&
+        brig_seccomp_compile_cached(rootfd, spec->linux_.seccomp, &seccomp, reterr) < 0)
         goto fail;
     if (brig_state_dir_create(rootfd, o->id, reterr) < 0)
         goto fail;

@@ -161,7 +161,8 @@ static int container_exec(const struct brig_exec_opts *o, int *ret_status, brig_
         p->no_new_privileges = true;
     if (p->env == NULL)
         p->env = brig_strv_dup(spec->process->env);
-    if (spec->linux_.seccomp && brig_seccomp_compile(spec->linux_.seccomp, &seccomp, reterr) < 0)
+    if (spec->linux_.seccomp &&
+        brig_seccomp_compile_cached(rootfd, spec->linux_.seccomp, &seccomp, reterr) < 0)
         return -1;
     finish.process = p;
     finish.seccomp = seccomp;

@@ -9,9 +9,12 @@
 #include "sandbox/seccomp.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <seccomp.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -281,4 +284,135 @@ size_t brig_seccomp_instructions(const struct brig_seccomp_filter *f)
 void brig_seccomp_free(struct brig_seccomp_filter *f)
 {
     free(f);
+}
+
+/* ---- the compiled-filter cache ----
+ *
+ * libseccomp needs tens of milliseconds to compile a 300-syscall allowlist
+ * (brig's default profile: ~50 ms here), more than everything else on the
+ * start path together.  The same profile compiles to the same program, so
+ * the runtime keeps each program under ROOT/@seccomp/, keyed by a canonical
+ * text of the profile.  The file holds that whole text and a hit requires
+ * it to match byte for byte: a hash collision can cost a compile, never a
+ * wrong filter.  ROOT is root's 0700 directory, as the state is. */
+
+#define CACHE_DIR "@seccomp"
+#define CACHE_MAGIC "BRIGBPF1"
+
+static void key_add(char **key, size_t *len, size_t *cap, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void key_add(char **key, size_t *len, size_t *cap, const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+    for (;;) {
+        va_start(ap, fmt);
+        n = vsnprintf(*key + *len, *cap - *len, fmt, ap);
+        va_end(ap);
+        if (n >= 0 && (size_t)n < *cap - *len)
+            break;
+        *cap = *cap * 2 + (size_t)n + 64;
+        *key = brig_xrealloc(*key, *cap);
+    }
+    *len += (size_t)n;
+}
+
+static char *cache_key(const struct brig_spec_seccomp *sc, size_t *ret_len)
+{
+    const struct scmp_version *v = seccomp_version();
+    size_t len = 0, cap = 4096;
+    char *key = brig_xmalloc0(cap);
+
+    key_add(&key, &len, &cap, "libseccomp %u.%u.%u native %u api %u\ndefault %u\n", v->major,
+            v->minor, v->micro, seccomp_arch_native(), seccomp_api_get(), sc->default_action);
+    for (char *const *a = sc->architectures; a && *a; a++)
+        key_add(&key, &len, &cap, "arch %s\n", *a);
+    for (char *const *f = sc->flags; f && *f; f++)
+        key_add(&key, &len, &cap, "flag %s\n", *f);
+    for (size_t i = 0; i < sc->n_rules; i++) {
+        const struct brig_seccomp_rule *r = &sc->rules[i];
+        key_add(&key, &len, &cap, "rule %u", r->action);
+        for (char *const *n = r->names; n && *n; n++)
+            key_add(&key, &len, &cap, " %s", *n);
+        for (size_t k = 0; k < r->n_args; k++)
+            key_add(&key, &len, &cap, " [%u %d %llu %llu]", r->args[k].index, (int)r->args[k].op,
+                    (unsigned long long)r->args[k].value, (unsigned long long)r->args[k].value_two);
+        key_add(&key, &len, &cap, "\n");
+    }
+    *ret_len = len;
+    return key;
+}
+
+static uint64_t fnv1a(const char *s, size_t n)
+{
+    uint64_t h = 0xcbf29ce484222325ULL;
+    for (size_t i = 0; i < n; i++) {
+        h ^= (unsigned char)s[i];
+        h *= 0x100000001b3ULL;
+    }
+    return h;
+}
+
+static struct brig_seccomp_filter *cache_read(int rootfd, const char *name, const char *key,
+                                              size_t klen)
+{
+    _cleanup_error_ brig_error ignored = NULL;
+    _cleanup_free_ char *buf = NULL, *path = brig_xasprintf(CACHE_DIR "/%s", name);
+    struct brig_seccomp_filter *f;
+    uint32_t hdr[3]; /* key length, flags, instructions */
+    size_t len, off = sizeof(CACHE_MAGIC) - 1;
+
+    if (brig_read_file_at(rootfd, path, 4 << 20, &buf, &len, &ignored) < 0)
+        return NULL;
+    if (len < off + sizeof(hdr) || memcmp(buf, CACHE_MAGIC, off) != 0)
+        return NULL;
+    memcpy(hdr, buf + off, sizeof(hdr));
+    off += sizeof(hdr);
+    if (hdr[0] != klen || hdr[2] == 0 || hdr[2] > BPF_MAXINSNS ||
+        len != off + klen + (size_t)hdr[2] * sizeof(struct sock_filter) ||
+        memcmp(buf + off, key, klen) != 0)
+        return NULL;
+    off += klen;
+    f = brig_xmalloc0(sizeof(*f) + (size_t)hdr[2] * sizeof(struct sock_filter));
+    f->flags = hdr[1];
+    f->len = (unsigned short)hdr[2];
+    memcpy(f->insns, buf + off, (size_t)hdr[2] * sizeof(struct sock_filter));
+    return f;
+}
+
+static void cache_write(int rootfd, const char *name, const char *key, size_t klen,
+                        const struct brig_seccomp_filter *f)
+{
+    _cleanup_error_ brig_error ignored = NULL;
+    _cleanup_free_ char *buf = NULL, *path = brig_xasprintf(CACHE_DIR "/%s", name);
+    size_t mlen = sizeof(CACHE_MAGIC) - 1, ilen = (size_t)f->len * sizeof(struct sock_filter);
+    uint32_t hdr[3] = {(uint32_t)klen, f->flags, f->len};
+    size_t len = mlen + sizeof(hdr) + klen + ilen;
+
+    if (mkdirat(rootfd, CACHE_DIR, 0700) < 0 && errno != EEXIST)
+        return;
+    buf = brig_xmalloc0(len);
+    memcpy(buf, CACHE_MAGIC, mlen);
+    memcpy(buf + mlen, hdr, sizeof(hdr));
+    memcpy(buf + mlen + sizeof(hdr), key, klen);
+    memcpy(buf + mlen + sizeof(hdr) + klen, f->insns, ilen);
+    /* atomic: a concurrent reader sees the old file or the whole new one */
+    (void)brig_write_file_atomic_at(rootfd, path, buf, len, 0600, &ignored);
+}
+
+int brig_seccomp_compile_cached(int rootfd, const struct brig_spec_seccomp *sc,
+                                struct brig_seccomp_filter **ret, brig_error *reterr)
+{
+    size_t klen;
+    _cleanup_free_ char *key = cache_key(sc, &klen);
+    char name[32];
+
+    snprintf(name, sizeof(name), "%016llx", (unsigned long long)fnv1a(key, klen));
+    if (rootfd >= 0 && sc->listener_path == NULL && (*ret = cache_read(rootfd, name, key, klen)))
+        return 0;
+    if (brig_seccomp_compile(sc, ret, reterr) < 0)
+        return -1;
+    if (rootfd >= 0)
+        cache_write(rootfd, name, key, klen, *ret);
+    return 0;
 }

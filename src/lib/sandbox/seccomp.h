@@ -17,6 +17,12 @@ struct brig_seccomp_filter; /* a compiled BPF program + the seccomp(2) flags */
  * unknown flag `X`"). */
 int brig_seccomp_compile(const struct brig_spec_seccomp *sc, struct brig_seccomp_filter **ret,
                          brig_error *reterr);
+/* Compile through the cache under the runtime root (ROOT/@seccomp): a
+ * profile compiled before is read back instead of compiled again.  A cache
+ * that cannot be read or written only costs the compile.  rootfd < 0: no
+ * cache. */
+int brig_seccomp_compile_cached(int rootfd, const struct brig_spec_seccomp *sc,
+                                struct brig_seccomp_filter **ret, brig_error *reterr);
 /* Install in the calling thread via seccomp(SECCOMP_SET_MODE_FILTER).  Needs
  * no_new_privs or CAP_SYS_ADMIN.  Async-signal-safe: no allocation. */
 int brig_seccomp_load(const struct brig_seccomp_filter *f, brig_error *reterr);
