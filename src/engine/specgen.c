@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
+#include <selinux/selinux.h>
 
 #include "core/util.h"
 #include "run.h"
@@ -616,7 +617,11 @@ static void privileged_devices(json_object *linux_)
 static int etc_files(struct ctr *c, const char *hostname, bool host_net, json_object *mounts,
                      brig_error *reterr)
 {
-    static const char *const ro_opts[] = {"rbind", "rprivate", "rw", "Z", NULL};
+    /* Z: the container's own files, labelled with its private level; on a
+     * host without SELinux the runtime would only warn about it. */
+    static const char *const opts_z[] = {"rbind", "rprivate", "rw", "Z", NULL};
+    static const char *const opts_plain[] = {"rbind", "rprivate", "rw", NULL};
+    const char *const *ro_opts = is_selinux_enabled() > 0 ? opts_z : opts_plain;
     _cleanup_free_ char *hosts = NULL, *resolv = NULL, *hn = brig_xasprintf("%s\n", hostname);
     size_t len;
     struct {
