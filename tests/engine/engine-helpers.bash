@@ -219,16 +219,18 @@ remove_all() {
         "$BRIG" ps -a -q --no-trunc 2>/dev/null 3>&-
         for i in "$BRIG_STORAGE_ROOT"/containers/*/; do [ -d "$i" ] && basename "$i"; done
     } | sort -u)
+    [ -z "$ids" ] || printf '%s\n' $ids >>"$ETEST/ids"
     for i in $ids; do
         timeout -k 5 30 "$BRIG" rm -f "$i" >/dev/null 2>&1 3>&-
     done
     return 0
 }
 
-# cgroup_mounts: every cgroup (v1) and cgroup2 mount point.
+# cgroup_mounts: every cgroup (v1) and cgroup2 mount point (read once).
+CGROUP_MOUNTS=$(awk '{ for (i = 7; i <= NF; i++) if ($i == "-") { if ($(i + 1) == "cgroup" || $(i + 1) == "cgroup2") print $5; break } }' \
+    /proc/self/mountinfo)
 cgroup_mounts() {
-    awk '{ for (i = 7; i <= NF; i++) if ($i == "-") { if ($(i + 1) == "cgroup" || $(i + 1) == "cgroup2") print $5; break } }' \
-        /proc/self/mountinfo
+    echo "$CGROUP_MOUNTS"
 }
 
 # cgroup_ids: the container ids that have a cgroup (brig puts one at
@@ -243,6 +245,39 @@ cgroup_ids() {
             [[ "$d" =~ ^[0-9a-f]{64}$ ]] && echo "$d"
         done
     done | sort -u
+}
+
+# cgroup_empty ID: no process in the container's cgroup, in any hierarchy.
+cgroup_empty() {
+    local m f
+    for m in $(cgroup_mounts); do
+        f=$m/brig/$1/cgroup.procs
+        [ -f "$f" ] || continue
+        [ -s "$f" ] && [ -n "$(cat "$f" 2>/dev/null)" ] && return 1
+    done
+    return 0
+}
+
+# cgroup_leaks: cgroups of containers that are gone.  Exact for every id
+# this file's store ever held ($ETEST/ids, recorded by remove_all); for ids
+# that came and went within a test (a failed --rm run), any cgroup that
+# appeared during the test and has no process left (other brig users on
+# the host run containers, whose cgroups have processes).
+cgroup_leaks() {
+    local id m
+    {
+        [ -f "$ETEST/ids" ] && sort -u "$ETEST/ids"
+        if [ -f "${BATS_TEST_TMPDIR:-/nonexistent}/cg.before" ]; then
+            cgroup_ids | comm -13 "$BATS_TEST_TMPDIR/cg.before" - | while read -r id; do
+                cgroup_empty "$id" && echo "$id"
+            done
+        fi
+    } | sort -u | while read -r id; do
+        for m in $(cgroup_mounts); do
+            [ -d "$m/brig/$id" ] && echo "cgroup left: $m/brig/$id"
+        done
+    done
+    return 0
 }
 
 # leaks: print what is left of containers now that all were removed.
@@ -268,10 +303,7 @@ leaks() {
         esac
         echo "runtime state left: $e"
     done
-    if [ -f "$BATS_TEST_TMPDIR/cg.before" ]; then
-        cgroup_ids | comm -13 "$BATS_TEST_TMPDIR/cg.before" - | sed 's/^/cgroup left: /'
-    fi
-    return 0
+    cgroup_leaks
 }
 
 # assert_nothing_left: inside a test, after a command that must leave no
