@@ -11,26 +11,20 @@
 #include "engine.h"
 #include "image/image.h"
 
-/* getopt_long with "+" (stop at the first argument) and our own message
- * for an unknown flag: "brig load: unknown flag: --x". */
+/* getopt_long with "+" (stop at the first argument) and our own one-line
+ * message for an unknown flag: "brig: load: unknown flag: --x". */
 static int bad_flag(const char *verb, int argc, char **argv)
 {
     const char *arg = optind - 1 < argc && optind > 0 ? argv[optind - 1] : "?";
-    if (optopt != 0 && arg[0] == '-' && arg[1] != '-') {
-        /* a short option: name it alone (it may sit in a cluster) */
-        fprintf(stderr, "%s %s: unknown shorthand flag: '%c' in %s\n", ENGINE_NAME, verb, optopt,
-                arg);
-        return 1;
-    }
-    fprintf(stderr, "%s %s: unknown flag: %s\n", ENGINE_NAME, verb, arg);
-    return 1;
+    if (optopt != 0 && arg[0] == '-' && arg[1] != '-')
+        return engine_fail("%s: unknown shorthand flag: '%c' in %s", verb, optopt, arg);
+    return engine_fail("%s: unknown flag: %s", verb, arg);
 }
 
 static int missing_arg(const char *verb, int argc, char **argv)
 {
     const char *arg = optind - 1 < argc && optind > 0 ? argv[optind - 1] : "?";
-    fprintf(stderr, "%s %s: flag needs an argument: %s\n", ENGINE_NAME, verb, arg);
-    return 1;
+    return engine_fail("%s: flag needs an argument: %s", verb, arg);
 }
 
 static int open_store(struct engine *e, struct brig_image_store **s)
