@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -619,6 +620,8 @@ void monitor_main(const struct monitor_opts *opts, int report, int winch, bool a
             signal(s, SIG_DFL);
     signal(SIGPIPE, SIG_IGN);
     signal(SIGHUP, SIG_IGN);
+    /* `ps` shows what it is (argv stays the caller's). */
+    prctl(PR_SET_NAME, "brig-monitor");
     sigemptyset(&mask);
     sigaddset(&mask, SIGCHLD);
     sigprocmask(SIG_SETMASK, &mask, NULL);
@@ -645,22 +648,25 @@ void monitor_main(const struct monitor_opts *opts, int report, int winch, bool a
     m.sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
     dirfd = open(o->ctr_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (m.sfd < 0 || dirfd < 0) {
-        mon_report(&m, "err %s: %s", m.sfd < 0 ? "signalfd" : o->ctr_dir, strerror(errno));
+        if (m.sfd < 0)
+            mon_report(&m, "err start container `%s`: signalfd: %s", o->id, strerror(errno));
+        else
+            mon_report(&m, "err start container `%s`: open container directory `%s`: %s", o->id,
+                       o->ctr_dir, strerror(errno));
         _exit(1);
     }
-    if (logfile_open(o->ctr_dir, o->log_max_size, o->log_max_files, &m.log, &err) < 0) {
-        mon_report(&m, "err %s", err->msg);
-        _exit(1);
-    }
-    brig_set_log(mon_log_cb, &m);
-    if (mon_start_container(&m, &err) < 0) {
-        mon_report(&m, "err %s", err->msg);
-        logfile_close(m.log);
-        _exit(1);
-    }
+    /* First, so that from the moment a container may exist, whoever looks
+     * (`brig ps`, `wait`, `rm`) sees the monitor that will record its end. */
     if (mon_write_pid(dirfd, &err) < 0) {
-        /* The container runs; without monitor.pid only `ps` is less sure. */
-        brig_error_free(&err);
+        mon_report(&m, "err start container `%s`: %s", o->id, err->msg);
+        _exit(1);
+    }
+    if (logfile_open(o->ctr_dir, o->log_max_size, o->log_max_files, &m.log, &err) < 0 ||
+        (brig_set_log(mon_log_cb, &m), mon_start_container(&m, &err)) < 0) {
+        logfile_close(m.log);
+        unlinkat(dirfd, PID_FILE, 0);
+        mon_report(&m, "err %s", err->msg);
+        _exit(1);
     }
     mon_report(&m, "ok");
     if (!attach) {
