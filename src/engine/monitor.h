@@ -13,7 +13,18 @@
  *     tells an attached client the exit code.
  * Whatever the monitor could not do is reported to the client that started
  * it, as one line, before that client returns: "start container `web`:
- * exec `/bin/nosuch`: No such file or directory". */
+ * exec `/bin/nosuch`: No such file or directory".
+ *
+ * Records in ctr_dir:
+ *   monitor.pid  "PID STARTTIME": written before the container is created
+ *                and removed as the monitor's last act, so from the moment a
+ *                container may exist its monitor is visible (monitor_pid);
+ *   exit.json    {"ExitCode":N,"FinishedAt":"...","OOMKilled":B}, atomic;
+ *   ctr.log*     the json-file log (logfile.h).
+ * The monitor runs as "brig-monitor" (comm) in a session of its own; it
+ * keeps none of the caller's fds but 0-2 (attached only), so a lock or
+ * store fd the caller holds is not held for the container's life: the
+ * cleanup callback must reopen what it needs. */
 #ifndef BRIG_ENGINE_MONITOR_H
 #define BRIG_ENGINE_MONITOR_H
 
@@ -35,7 +46,11 @@ struct monitor_opts {
                            * SIGWINCH; proxy signals to the container */
     uint64_t log_max_size;
     unsigned log_max_files;
-    /* Run in the monitor after the runtime container is gone. */
+    /* Run in the monitor (a forked copy of the caller: its memory, none of
+     * its fds >= 3) after exit.json is written and the runtime container
+     * is deleted, before an attached caller hears the exit code.  Not run
+     * when the container could not be started: monitor_start returns -1
+     * and the caller undoes its own work. */
     void (*cleanup)(void *data, int exit_code);
     void *cleanup_data;
 };
@@ -45,7 +60,8 @@ struct monitor_opts {
  * once the container exited, with its exit code (128+N for a signal) in
  * *ret_exit_code; SIGINT/SIGTERM/SIGHUP/SIGQUIT/SIGUSR1/SIGUSR2 reaching
  * this process are sent on to the container (docker's --sig-proxy), and a
- * terminal on stdin is put in raw mode for -t and restored after.
+ * terminal on stdin is put in raw mode for -t with -i (then ^C is a byte for
+ * the container's terminal) and restored on every way out.
  * If this process dies the container and its logging go on. */
 int monitor_start(const struct monitor_opts *o, int *ret_exit_code, brig_error *reterr);
 
@@ -63,8 +79,10 @@ void monitor_exit_clear(struct monitor_exit *x);
 void monitor_clear_exit(const char *ctr_dir);
 /* The monitor's pid from ctr_dir/monitor.pid if it still runs, else 0. */
 pid_t monitor_pid(const char *ctr_dir);
-/* Wait until the monitor has finished (exit.json written or monitor gone);
- * timeout_ms < 0 waits forever.  Returns 0, or 1 on timeout. */
+/* Wait until the monitor has finished: exit.json written, runtime container
+ * deleted, cleanup run, process gone (or never there: monitor_pid() is 0).
+ * Waits on a pidfd, no polling; timeout_ms < 0 waits forever.  Returns 0,
+ * or 1 on timeout. */
 int monitor_wait_done(const char *ctr_dir, int timeout_ms);
 
 #endif
