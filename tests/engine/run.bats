@@ -17,8 +17,6 @@ teardown_file() {
     engine_teardown_file
 }
 
-# BRIG BUG (see the suite report): the monitor closes the engine's store
-# fds before its --rm cleanup runs, so the container is never removed.
 @test "run --rm: prints the command's output and removes the container" {
     ok run --rm busybox echo hi
     [ "$output" = hi ]
