@@ -615,11 +615,13 @@ void monitor_main(const struct monitor_opts *opts, int report, int winch, bool a
     int dirfd = -1, code;
 
     /* The caller blocked signals around the fork; ours start clean. */
+    /* SIG_IGN survives execve: the container must not inherit an ignored
+     * signal from the caller (nohup's SIGHUP) or from us (SIGPIPE below,
+     * set only once the init is cloned).  libbrig's init does not reset
+     * dispositions itself. */
     for (int s = 1; s < NSIG; s++)
         if (s != SIGKILL && s != SIGSTOP)
             signal(s, SIG_DFL);
-    signal(SIGPIPE, SIG_IGN);
-    signal(SIGHUP, SIG_IGN);
     /* `ps` shows what it is (argv stays the caller's). */
     prctl(PR_SET_NAME, "brig-monitor");
     sigemptyset(&mask);
@@ -668,6 +670,10 @@ void monitor_main(const struct monitor_opts *opts, int report, int winch, bool a
         mon_report(&m, "err %s", err->msg);
         _exit(1);
     }
+    /* A gone attached caller must not kill us through its pipe (EPIPE
+     * instead), nor its terminal's hangup. */
+    signal(SIGPIPE, SIG_IGN);
+    signal(SIGHUP, SIG_IGN);
     mon_report(&m, "ok");
     if (!attach) {
         close(m.report);

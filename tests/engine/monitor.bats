@@ -335,3 +335,13 @@ log_has() { grep -qs "$1" "$CTR/ctr.log"; }
     "$TOOL" clear "$CTR"
     [ ! -e "$CTR/exit.json" ]
 }
+
+@test "the container inherits no ignored signal from the caller or the monitor" {
+    # A child of sh (busybox's sh as pid 1 ignores SIGINT itself, and would
+    # exec a last command in its own place).
+    cmd 'grep SigIgn /proc/self/status; true'
+    status=0
+    (trap '' HUP PIPE INT; mon </dev/null >"$BATS_TEST_TMPDIR/out" 2>&1) || status=$?
+    [ "$status" -eq 0 ]
+    grep -q "^SigIgn:[[:space:]]*0000000000000000$" "$BATS_TEST_TMPDIR/out"
+}
