@@ -46,6 +46,7 @@ static void sha256_blocks_portable(uint32_t st[8], const uint8_t *p, size_t nblo
 }
 
 #if defined(__x86_64__)
+#include <cpuid.h>
 #include <immintrin.h>
 
 /* The SHA-NI block function, after Intel's reference (sha256_ni_x1). */
@@ -119,8 +120,10 @@ static blocks_fn sha256_pick(void)
     if (fn == NULL) {
         fn = sha256_blocks_portable;
 #if defined(__x86_64__)
-        __builtin_cpu_init();
-        if (__builtin_cpu_supports("sha") && __builtin_cpu_supports("sse4.1"))
+        unsigned a, b, c, d;
+        /* leaf 7 EBX bit 29: SHA; leaf 1 ECX bits 9, 19: SSSE3, SSE4.1 */
+        if (__get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & (1u << 29)) &&
+            __get_cpuid(1, &a, &b, &c, &d) && (c & (1u << 9)) && (c & (1u << 19)))
             fn = sha256_blocks_ni;
 #endif
     }
@@ -141,6 +144,8 @@ void image_sha256_update(struct image_sha256 *h, const void *data, size_t len)
 {
     blocks_fn fn = h->portable ? sha256_blocks_portable : sha256_pick();
     const uint8_t *p = data;
+    if (len == 0)
+        return; /* data may be NULL then (an empty read) */
     h->len += len;
     if (h->fill > 0) {
         size_t n = 64 - h->fill < len ? 64 - h->fill : len;
