@@ -96,6 +96,9 @@ static void test_names(void **state)
         {"localhost:5000/a/b:c_d.e-f", "localhost:5000/a/b:c_d.e-f"},
         {"quay.io/foo/bar-baz__q.x:v1", "quay.io/foo/bar-baz__q.x:v1"},
         {"my-registry.example.com:443/x", "my-registry.example.com:443/x:latest"},
+        /* the domain stays when the rest would read as one (found by fuzz_manifest) */
+        {"docker.io/docker.io/x", "docker.io/docker.io/x:latest"},
+        {"docker.io/localhost/x", "docker.io/localhost/x:latest"},
     };
     static const char *const bad[] = {"Bad Name", "UPPER",       "a:",   ":tag", "a/", "-a",
                                       "a--",      "a@sha256:00", "a//b", "a:-x", ""};

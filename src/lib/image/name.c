@@ -144,8 +144,15 @@ int brig_image_name_normalize(const char *name, char **ret, brig_error *reterr)
         fam += strlen("docker.io/");
     else if (brig_str_has_prefix(fam, "index.docker.io/"))
         fam += strlen("index.docker.io/");
-    if (fam != repo && brig_str_has_prefix(fam, "library/") && strchr(fam + 8, '/') == NULL)
-        fam += strlen("library/");
+    if (fam != repo) {
+        /* "docker.io/a.b/x" keeps its domain: "a.b/x" would name a.b. */
+        size_t fn = strcspn(fam, "/");
+        if (fam[fn] == '/' && (memchr(fam, '.', fn) || memchr(fam, ':', fn) ||
+                               (fn == 9 && strncmp(fam, "localhost", 9) == 0)))
+            fam = repo;
+        else if (brig_str_has_prefix(fam, "library/") && strchr(fam + 8, '/') == NULL)
+            fam += strlen("library/");
+    }
     *ret = brig_xasprintf("%s:%s", fam, tag);
     return 0;
 }
