@@ -213,6 +213,40 @@ PY
     [ "${#lines[@]}" -eq 1 ]
 }
 
+@test "load: a docker-archive whose manifest names the legacy <id>/layer.tar symlinks" {
+    python3 - "$F/d.tar" "$T/legacy.tar" <<'PY'
+import io, json, os, sys, tarfile
+src, dst = sys.argv[1], sys.argv[2]
+with tarfile.open(src) as s:
+    links = {os.path.normpath(os.path.join(os.path.dirname(m.name), m.linkname)): m.name
+             for m in s.getmembers() if m.issym()}
+    with tarfile.open(dst, "w") as d:
+        for m in s.getmembers():
+            data = s.extractfile(m).read() if m.isfile() else None
+            if m.name == "manifest.json":
+                man = json.loads(data)
+                man[0]["Layers"] = [links[x] for x in man[0]["Layers"]]
+                data = json.dumps(man).encode(); m.size = len(data)
+            d.addfile(m, io.BytesIO(data) if data is not None else None)
+PY
+    tar xOf "$T/legacy.tar" manifest.json | grep -q '/layer.tar'
+    ok load -i "$T/legacy.tar"
+    [ "$output" = "Loaded image: busybox:latest" ]
+    [ "$(ls "$S/layers" | wc -l)" -eq 3 ]
+}
+
+@test "load: empty and non-archive input" {
+    b load
+    expect_error "load \`stdin\`: empty input, no archive"
+    echo garbage >"$T/garbage"
+    TRY_STDIN=$T/garbage b load
+    expect_error "load \`stdin\`: Unrecognized archive format"
+    tar -C "$F" -cf "$T/plain.tar" newopt
+    b load -i "$T/plain.tar"
+    expect_error "not a docker-archive or OCI archive"
+    store_empty
+}
+
 @test "load: archives written by podman save (docker-archive and oci-archive)" {
     local P=(podman --root "$T/proot" --runroot "$T/prun" --storage-driver vfs
         --cgroup-manager cgroupfs --events-backend file)

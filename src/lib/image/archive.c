@@ -11,6 +11,7 @@
  * the store as it was: the stage directory goes, nothing was renamed. */
 #include <archive.h>
 #include <archive_entry.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -29,7 +30,8 @@ struct entry {
     char *data; /* small entries */
     size_t len;
     bool in_memory;
-    char *dir; /* staged: "L<n>" under the stage */
+    char *alias; /* a symlink entry: the path it points to, in the archive */
+    char *dir;   /* staged: "L<n>" under the stage */
     bool staged;
     struct image_layer_result res;
     brig_error err; /* why staging failed (reported only if it is a layer) */
@@ -58,10 +60,44 @@ static struct entry *entry_add(struct load *l, const char *name)
 
 static struct entry *entry_find(struct load *l, const char *name)
 {
-    for (size_t i = l->n; i-- > 0;) /* a later duplicate wins, as tar does */
-        if (strcmp(l->v[i].name, name) == 0)
-            return &l->v[i];
+    /* skopeo's docker-archive keeps docker's old "<id>/layer.tar" names as
+     * symlinks to the real files: follow them (a few hops at most). */
+    for (int hops = 0; hops < 8; hops++) {
+        struct entry *e = NULL;
+        for (size_t i = l->n; i-- > 0 && e == NULL;) /* a later duplicate wins, as tar does */
+            if (strcmp(l->v[i].name, name) == 0)
+                e = &l->v[i];
+        if (e == NULL || e->alias == NULL)
+            return e;
+        name = e->alias;
+    }
     return NULL;
+}
+
+/* "a/b/layer.tar" -> "../x.tar" gives "a/x.tar"; NULL when it leaves the archive. */
+static char *resolve_alias(const char *name, const char *target)
+{
+    _cleanup_free_ char *joined = NULL;
+    char *out = NULL;
+    brig_error err = NULL;
+    const char *slash = strrchr(name, '/');
+    if (target[0] == '/')
+        joined = brig_xstrdup(target);
+    else
+        joined = brig_xasprintf("%.*s%s%s", slash ? (int)(slash - name) : 0, name, slash ? "/" : "",
+                                target);
+    /* collapse "dir/../x" by hand: image_entry_path refuses any ".." */
+    for (char *p; (p = strstr(joined, "/../")) != NULL;) {
+        char *start = p;
+        while (start > joined && start[-1] != '/')
+            start--;
+        memmove(start, p + 4, strlen(p + 4) + 1);
+    }
+    if (image_entry_path(joined, &out, &err) < 0) {
+        brig_error_free(&err);
+        return NULL;
+    }
+    return out;
 }
 
 /* Unpack into a new L<n>/diff under the stage; the outcome is kept in e. */
@@ -100,21 +136,56 @@ static ssize_t outer_read(void *cookie, const void **buf, brig_error *reterr)
     return (ssize_t)size;
 }
 
+struct outer_src {
+    int fd;
+    char *buf;
+    uint64_t total;
+};
+
+static la_ssize_t outer_src_read(struct archive *a, void *cookie, const void **buf)
+{
+    struct outer_src *o = cookie;
+    ssize_t n;
+    do
+        n = read(o->fd, o->buf, OUTER_BLOCK);
+    while (n < 0 && errno == EINTR);
+    if (n < 0) {
+        archive_set_error(a, errno, "read: %s", strerror(errno));
+        return -1;
+    }
+    o->total += (uint64_t)n;
+    *buf = o->buf;
+    return n;
+}
+
 /* The whole tarball, front to back. */
 static int read_tarball(struct load *l, const char *path, brig_error *reterr)
 {
     struct archive *a = archive_read_new();
     struct archive_entry *ae;
+    _cleanup_free_ char *buf = brig_xmalloc0(OUTER_BLOCK);
+    _cleanup_close_ int fd = -1;
+    struct outer_src o = {.buf = buf};
     int r, ret = -1;
+    size_t seen = 0;
     if (a == NULL)
         abort();
     archive_read_support_filter_all(a);
     archive_read_support_format_tar(a);
-    r = strcmp(path, "-") == 0 ? archive_read_open_fd(a, STDIN_FILENO, OUTER_BLOCK)
-                               : archive_read_open_filename(a, path, OUTER_BLOCK);
+    fd = strcmp(path, "-") == 0 ? fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 3)
+                                : open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0) {
+        brig_error_errno(reterr, "open");
+        goto out;
+    }
+    o.fd = fd;
+    r = archive_read_open(a, &o, NULL, outer_src_read, NULL);
     if (r != ARCHIVE_OK) {
         _cleanup_free_ char *m = image_printable(archive_error_string(a) ?: "cannot open");
-        brig_error_set(reterr, archive_errno(a) > 0 ? 0 : 0, "%s", m);
+        if (o.total == 0)
+            brig_error_set(reterr, 0, "empty input, no archive");
+        else
+            brig_error_set(reterr, 0, "%s", m);
         goto out;
     }
     for (;;) {
@@ -125,15 +196,27 @@ static int read_tarball(struct load *l, const char *path, brig_error *reterr)
             break;
         if (r < ARCHIVE_WARN) {
             _cleanup_free_ char *m = image_printable(archive_error_string(a) ?: "?");
-            brig_error_set(reterr, 0, "%s", m);
+            if (seen == 0 && o.total == 0)
+                brig_error_set(reterr, 0, "empty input, no archive");
+            else
+                brig_error_set(reterr, 0, "%s", m);
             goto out;
         }
-        if (archive_entry_filetype(ae) != AE_IFREG || archive_entry_pathname(ae) == NULL)
+        if (archive_entry_pathname(ae) == NULL ||
+            (archive_entry_filetype(ae) != AE_IFREG && archive_entry_filetype(ae) != AE_IFLNK))
             continue;
         if (image_entry_path(archive_entry_pathname(ae), &name, &perr) < 0) {
             brig_error_free(&perr); /* never extracted: such a name just matches nothing */
             continue;
         }
+        if (archive_entry_filetype(ae) == AE_IFLNK) {
+            char *target =
+                archive_entry_symlink(ae) ? resolve_alias(name, archive_entry_symlink(ae)) : NULL;
+            if (target != NULL)
+                entry_add(l, name)->alias = target;
+            continue;
+        }
+        seen++;
         struct entry *e = entry_add(l, name);
         la_int64_t size = archive_entry_size(ae);
         if (size >= 0 && size <= SMALL_MAX) {
@@ -468,6 +551,7 @@ static void load_clear(struct load *l)
         free(l->v[i].name);
         free(l->v[i].data);
         free(l->v[i].dir);
+        free(l->v[i].alias);
         brig_error_free(&l->v[i].err);
     }
     free(l->v);
