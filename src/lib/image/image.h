@@ -1,26 +1,42 @@
 /* The local image store: content-addressed blobs, unpacked layers, tags.
  *
  * Layout under the store root (the engine passes STORAGE/image):
- *     blobs/sha256/<hex>         every blob taken in (configs, manifests,
+ *     blobs/sha256/<hex>         image configs (<hex> = the image id); the
  *                                compressed layers are NOT kept: layers are
- *                                unpacked as they stream in, their digest
- *                                verified on the way)
+ *                                unpacked as they stream in, their digests
+ *                                verified on the way
  *     layers/<diffid-hex>/diff/  an unpacked layer, in overlayfs' format:
  *                                whiteouts are 0:0 character devices, opaque
  *                                directories carry trusted.overlay.opaque=y,
  *                                so the directory is a ready lowerdir
- *     layers/<diffid-hex>/size   its unpacked size in bytes (decimal)
- *     images/<id>.json           one image: its config blob's digest (= id),
- *                                its layers (diff ids, lowest first), tags
- *     tmp/                       staging; anything here after a crash is
- *                                garbage (brig_image_gc removes it)
- *     lock                       flock: exclusive while the tag index or the
- *                                set of images changes, shared while read
+ *     layers/<diffid-hex>/size   its unpacked size in bytes (decimal); a
+ *                                layer directory without it is garbage
+ *     images/<id>.json           one image: {"id", "layers": [diff id hex,
+ *                                lowest first], "size"}
+ *     tags.json                  every name: {"busybox:latest": "<id>"}, one
+ *                                file so a name moves in one rename
+ *     tmp/                       staging, "<kind>-<pid>-<random>"; anything
+ *                                whose pid is gone is garbage (brig_image_gc)
+ *     lock                       flock: exclusive while tags, images or
+ *                                layers change, shared while read
  *
  * Every write lands in tmp/ first and is renamed into place, so a kill -9 at
- * any point leaves either the old store or the new one plus garbage in tmp/.
- * A layer is unpacked with libarchive into tmp/ and renamed to layers/ only
- * after its diff id (sha256 of the uncompressed tar) matched the config's.
+ * any point leaves either the old store or the new one plus garbage in tmp/
+ * (or a layer no image names, which gc also removes).  A layer is unpacked
+ * with libarchive into tmp/ outside the lock (concurrent loads unpack in
+ * parallel) and renamed to layers/ under it, only after its diff id (sha256
+ * of the uncompressed tar) matched the config's and, where the archive names
+ * one, its blob digest matched.  Nothing is fsync'd: a power cut may lose a
+ * load that had finished (the store stays consistent: a record names only
+ * layers renamed before it).
+ *
+ * Layer entries: ".." is refused; a leading "/" is rooted in the layer (as
+ * containerd and GNU tar take it; umoci writes its root as "/"); every
+ * parent is walked with RESOLVE_NO_SYMLINKS, so an entry through a symlink
+ * (even one inside the layer) is refused, naming the entry.  Owners
+ * (numeric), modes with setuid, mtimes, xattrs (security.capability too;
+ * trusted.overlay.* and security.selinux from a tar are dropped), hard links
+ * within the layer, device nodes and fifos are kept.
  *
  * Names are kept in docker's familiar form: "docker.io/library/busybox:latest"
  * and "busybox" both mean "busybox:latest"; "localhost/x" stays as written.
@@ -71,21 +87,23 @@ struct brig_image {
 };
 void brig_image_free(struct brig_image *img);
 
-/* What was loaded: the names given to images (or "sha256:<id>" for an
- * untagged one), in archive order.  NULL-terminated, caller frees. */
 /* Load a docker-archive (`docker save`, `podman save`), an oci-archive
  * (`skopeo copy ... oci-archive:`, `buildah push`), plain or gzip/zstd/xz
  * compressed (libarchive detects), or an OCI image-layout directory.
  * Verifies every digest and diff id; a mismatch, a truncated archive, or a
- * layer entry that would land outside its layer (`..`, absolute paths,
- * through a symlink) fails with nothing left behind:
- *   "load `x.tar`: layer sha256:ab12…: digest mismatch (archive says …, content is …)". */
+ * layer entry that would land outside its layer (`..`, through a symlink)
+ * fails with nothing left behind:
+ *   "load `x.tar`: layer sha256:ab12…: digest mismatch (archive says …, content is …)".
+ * `path` "-" reads stdin.  ret_names gets what was loaded: the names given
+ * to images (or "sha256:<id>" for an untagged one), in archive order;
+ * NULL-terminated, caller frees.  Runs brig_image_gc first. */
 int brig_image_load(struct brig_image_store *s, const char *path, char ***ret_names,
                     brig_error *reterr);
 
 /* `brig import TARBALL NAME[:TAG]`: one rootfs tarball (any compression
- * libarchive reads) as a one-layer image with an empty config; `name` may
- * be NULL (untagged).  Returns the new image's id. */
+ * libarchive reads; "-" is stdin) as a one-layer image with an empty
+ * config; `name` may be NULL (untagged).  Returns the new image's id.  The
+ * tar must be complete (no digest vouches for its bytes). */
 int brig_image_import(struct brig_image_store *s, const char *tarball, const char *name,
                       char **ret_id, brig_error *reterr);
 
