@@ -458,13 +458,13 @@ static int console_receive(int lfd, brig_error *reterr)
 
 static void mon_log_cb(int level, const char *msg, void *data)
 {
-    /* libbrig's warnings: in the container's log, as stderr, which is
-     * where a user of `brig logs` looks. */
+    /* libbrig's warnings are brig's, not the container's: never in its log
+     * (`brig logs` shows what the container wrote).  An attached caller
+     * sees them on its stderr, as brig itself would print them. */
     struct mon *m = data;
-    _cleanup_free_ char *line = brig_xasprintf("brig: %s\n", msg);
-    _cleanup_error_ brig_error err = NULL;
-    if (level <= BRIG_LOG_WARNING && m->log)
-        logfile_write(m->log, LOG_STDERR, line, strlen(line), &err);
+    if (level <= BRIG_LOG_WARNING && m->cerr >= 0)
+        dprintf(m->cerr, "%s: %s: %s\n", "brig", level == BRIG_LOG_ERROR ? "error" : "warning",
+                msg);
 }
 
 /* Close every fd but ours: the caller's others (a lock, a socket) must not
@@ -687,8 +687,16 @@ void monitor_main(const struct monitor_opts *opts, int report, int winch, bool a
     logfile_close(m.log);
     m.log = NULL;
     mon_record_exit(dirfd, code, mon_oom_killed(o->run_root, o->id));
-    if (brig_container_delete(o->run_root, o->id, true, &err) < 0)
+    /* A cgroup can stay busy for a moment after its last task is reaped
+     * (libbrig retries briefly; a loaded host may need longer).  Retry
+     * before giving up: what is left here stays for `brig rm` to finish. */
+    for (int i = 0; i < 5 && brig_container_delete(o->run_root, o->id, true, &err) < 0; i++) {
+        bool gone = strstr(err->msg, "does not exist") != NULL;
         brig_error_free(&err);
+        if (gone)
+            break;
+        usleep(100 * 1000);
+    }
     if (o->cleanup)
         o->cleanup(o->cleanup_data, code);
     unlinkat(dirfd, PID_FILE, 0);

@@ -345,3 +345,16 @@ log_has() { grep -qs "$1" "$CTR/ctr.log"; }
     [ "$status" -eq 0 ]
     grep -q "^SigIgn:[[:space:]]*0000000000000000$" "$BATS_TEST_TMPDIR/out"
 }
+
+@test "tty: a SIGWINCH to the attached caller resizes the container's terminal" {
+    command -v script >/dev/null || skip "script(1) not installed (bsdutils)"
+    cfg '.process.terminal = true'
+    cmd 'stty size; sleep 1.5; stty size'
+    # Inside script's terminal: start attached in the background (same
+    # process group: no job control in `sh -c`), resize, tell it.
+    out=$(script -qec "stty rows 20 cols 70; $TOOL start -t $ROOT $ID $BUNDLE $CTR & p=\$!; sleep 0.7; stty rows 44 cols 132; kill -WINCH \$p; wait \$p; echo rc=\$?" /dev/null </dev/null)
+    echo "$out"
+    echo "$out" | grep -q '^20 70'
+    echo "$out" | grep -q '^44 132'
+    echo "$out" | grep -q 'rc=0'
+}
