@@ -13,8 +13,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static const uint64_t cap_sets[] = {0, UINT64_C(0x800405fb), UINT64_C(1) << 21,
-                                        ~UINT64_C(0)};
+    static const uint64_t cap_sets[] = {0, UINT64_C(0x800405fb), UINT64_C(1) << 21, ~UINT64_C(0)};
     brig_error err = NULL;
     char *out = NULL, *doc;
     struct brig_spec *spec;
