@@ -69,6 +69,9 @@ if [ ! -x "$runtime_bin" ]; then
 fi
 mkdir -p "$work/payload/bin" "$work/payload/scripts"
 cp "$runtime_bin" "$work/payload/bin/brig-runtime"
+# The engine, for tests/selinux/engine.bats (built beside brig-runtime).
+engine_bin=${BRIG_BIN:-$(dirname "$runtime_bin")/../engine/brig}
+[ -x "$engine_bin" ] && cp "$engine_bin" "$work/payload/bin/brig"
 # The unit programs with tests only an SELinux kernel can run.
 mkdir -p "$work/payload/unit"
 for t in test_label test_context; do
