@@ -669,31 +669,6 @@ static int selinux_denials(struct engine *e, int argc, char **argv)
     "      --format json   one JSON object\n"                                                      \
     "      --policy FILE   a binary policy to explain against (default: the loaded one)\n"
 
-static int read_records(FILE *f, struct brig_avc **ret, size_t *ret_n, size_t *ret_malformed)
-{
-    _cleanup_free_ char *line = NULL;
-    size_t cap = 0, n = 0, vcap = 0, bad = 0;
-    struct brig_avc *v = NULL;
-
-    while (getline(&line, &cap, f) >= 0) {
-        struct brig_avc a;
-        int r = brig_avc_parse(line, &a);
-        if (r < 0)
-            bad++;
-        if (r != 0)
-            continue;
-        if (n == vcap) {
-            vcap = vcap ? 2 * vcap : 32;
-            v = brig_xrealloc(v, vcap * sizeof(*v));
-        }
-        v[n++] = a;
-    }
-    *ret = v;
-    *ret_n = n;
-    *ret_malformed = bad;
-    return ferror(f) ? -1 : 0;
-}
-
 static void explain_text(const struct explained *x, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
@@ -750,13 +725,14 @@ static int selinux_explain(struct engine *e, int argc, char **argv)
             fclose(f);
         return engine_fail_error(&err);
     }
-    r = read_records(f, &v, &n, &malformed);
-    int saved = errno;
+    r = brig_avc_read(f, NULL, &v, &n, &malformed, &err);
     if (f != stdin)
         fclose(f);
     if (r < 0) {
+        int errnum = err->errnum;
         brig_avc_list_free(v, n);
-        return engine_fail("selinux explain: read `%s`: %s", name, strerror(saved));
+        brig_error_free(&err);
+        return engine_fail("selinux explain: read `%s`: %s", name, strerror(errnum));
     }
     if (n == 0) {
         brig_avc_list_free(v, n);

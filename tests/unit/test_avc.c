@@ -163,6 +163,43 @@ static void parse_not_avc_and_malformed(void **state)
     }
 }
 
+static void read_stream_by_level(void **state)
+{
+    const char text[] =
+        "[ 1.0] audit: type=1400 audit(1.0:1): avc:  denied  { read } for pid=1 "
+        "scontext=system_u:system_r:c_t:s0:c1,c2 tcontext=u:object_r:a_t:s0 tclass=file\n"
+        "[ 1.1] audit: type=1400 audit(1.0:2): avc:  denied  { read } for pid=2 "
+        "scontext=system_u:system_r:c_t:s0:c1,c20 tcontext=u:object_r:a_t:s0 tclass=file\n"
+        "[ 1.2] random kernel chatter\n"
+        "[ 1.3] audit: avc:  denied  { read \n"
+        "type=AVC msg=audit(1.0:3): avc:  denied  { write } for pid=3 "
+        "scontext=system_u:system_r:c_t:s0:c1,c2 tcontext=u:object_r:b_t:s0 tclass=dir\n"
+        "avc: denied { read } for scontext=system_u:system_r:c_t:s0 tcontext=u:object_r:a_t:s0 "
+        "tclass=file\n"
+        "avc: denied { read } for scontext=system_u:system_r:c_t tcontext=u:object_r:a_t:s0 "
+        "tclass=file";
+    FILE *f = fmemopen((void *)text, sizeof(text) - 1, "r");
+    struct brig_avc *v = NULL;
+    size_t n = 0, bad = 0;
+    brig_error err = NULL;
+
+    assert_non_null(f);
+    /* exactly the level: not s0:c1,c20, not s0, not a context without one */
+    assert_int_equal(brig_avc_read(f, "s0:c1,c2", &v, &n, &bad, &err), 0);
+    assert_int_equal(n, 2);
+    assert_int_equal(bad, 1);
+    assert_int_equal(v[0].pid, 1);
+    assert_int_equal(v[1].pid, 3);
+    assert_string_equal(v[1].tclass, "dir");
+    /* appends; NULL keeps everything */
+    rewind(f);
+    assert_int_equal(brig_avc_read(f, NULL, &v, &n, &bad, &err), 0);
+    assert_int_equal(n, 2 + 5);
+    assert_int_equal(bad, 2);
+    brig_avc_list_free(v, n);
+    fclose(f);
+}
+
 static void context_type(void **state)
 {
     char *t = brig_avc_context_type("system_u:system_r:container_t:s0:c1,c2");
@@ -428,6 +465,7 @@ int main(void)
         cmocka_unit_test(parse_prefixes),
         cmocka_unit_test(parse_multi_perm_and_hex),
         cmocka_unit_test(parse_not_avc_and_malformed),
+        cmocka_unit_test(read_stream_by_level),
         cmocka_unit_test(context_type),
         cmocka_unit_test(group),
         cmocka_unit_test(explain_self_rule),

@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "core/error.h"
 
@@ -81,8 +82,18 @@ void brig_avc_groups_free(struct brig_avc_group *g, size_t n);
 
 /* Collect the records whose scontext has MCS level `level` (exactly;
  * NULL = all): from /var/log/audit/audit.log when auditd runs, from the
- * kernel log (/dev/kmsg) otherwise.  Malformed lines are counted, never
- * fatal.  ret_source says which log was read. */
+ * kernel log (/dev/kmsg) otherwise.  The audit log's last rotation
+ * (audit.log.1) is read first when it exists, so a run that straddles a
+ * rotation is whole.  Malformed lines are counted, never fatal.
+ * ret_source says which log was read. */
+/* Read records from a stream, one per line (any of the formats above),
+ * keeping those whose scontext level is exactly `level` (NULL = all).
+ * Malformed lines are counted in *ret_malformed, never fatal; a read error
+ * is ("read avc records: ...").  Appends to *ret / *ret_n (start them at
+ * NULL / 0). */
+int brig_avc_read(FILE *f, const char *level, struct brig_avc **ret, size_t *ret_n,
+                  size_t *ret_malformed, brig_error *reterr);
+
 int brig_avc_collect(const char *level, struct brig_avc **ret, size_t *ret_n, size_t *ret_malformed,
                      const char **ret_source, brig_error *reterr);
 void brig_avc_list_free(struct brig_avc *v, size_t n);

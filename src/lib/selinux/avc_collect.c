@@ -67,18 +67,36 @@ static bool auditd_running(void)
     return kill((pid_t)pid, 0) == 0 || errno == EPERM;
 }
 
-static int collect_file(struct acc *acc, const char *path, brig_error *reterr)
+int brig_avc_read(FILE *f, const char *level, struct brig_avc **ret, size_t *ret_n,
+                  size_t *ret_malformed, brig_error *reterr)
 {
-    _cleanup_fclose_ FILE *f = fopen(path, "re");
+    struct acc acc = {.level = level, .v = *ret, .n = *ret_n, .cap = *ret_n};
     _cleanup_free_ char *line = NULL;
     size_t cap = 0;
 
-    if (!f)
-        return brig_error_errno(reterr, "read `%s`", path);
     while (getline(&line, &cap, f) >= 0)
-        take_line(acc, line);
+        take_line(&acc, line);
+    *ret = acc.v;
+    *ret_n = acc.n;
+    if (ret_malformed)
+        *ret_malformed += acc.malformed;
     if (ferror(f))
+        return brig_error_errno(reterr, "read avc records");
+    return 0;
+}
+
+static int collect_file(struct acc *acc, const char *path, bool optional, brig_error *reterr)
+{
+    _cleanup_fclose_ FILE *f = fopen(path, "re");
+
+    if (!f) {
+        if (optional && errno == ENOENT)
+            return 0;
         return brig_error_errno(reterr, "read `%s`", path);
+    }
+    if (brig_avc_read(f, acc->level, &acc->v, &acc->n, &acc->malformed, reterr) < 0)
+        return brig_error_wrap(reterr, "read `%s`", path);
+    acc->cap = acc->n;
     return 0;
 }
 
@@ -124,7 +142,9 @@ int brig_avc_collect(const char *level, struct brig_avc **ret, size_t *ret_n, si
 
     if (auditd_running()) {
         source = AUDIT_LOG;
-        r = collect_file(&acc, AUDIT_LOG, reterr);
+        r = collect_file(&acc, AUDIT_LOG ".1", true, reterr);
+        if (r == 0)
+            r = collect_file(&acc, AUDIT_LOG, false, reterr);
     } else {
         source = KMSG;
         r = collect_kmsg(&acc, reterr);
