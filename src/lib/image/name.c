@@ -94,12 +94,16 @@ int brig_image_name_normalize(const char *name, char **ret, brig_error *reterr)
     size_t len = strlen(name);
 
     q = image_printable(name);
-    if (len == 0 || len > 255 || strchr(name, '@') != NULL)
+    /* docker's limit is 255 for the repository; the tag adds at most 129 */
+    if (len == 0 || len > 255 + 129 || strchr(name, '@') != NULL)
         return brig_error_set(reterr, 0, "image name `%s`: invalid reference format", q);
     sep = image_name_tag_sep(name);
     repo = sep ? strndup(name, (size_t)(sep - name)) : brig_xstrdup(name);
     if (repo == NULL)
         abort();
+    if (strlen(repo) > 255)
+        return brig_error_set(
+            reterr, 0, "image name `%s`: repository name must not be more than 255 characters", q);
     if (sep) {
         tag = sep + 1;
         if (!valid_tag(tag))
