@@ -455,6 +455,7 @@ static int generate(struct engine *e, const char *ref, const char *name, const c
             .denials = g.denials,
             .n_denials = g.n_denials,
             .notes = g.notes,
+            .mls = is_selinux_mls_enabled() == 1,
         };
         text = brig_cil_module_text(&m, &rules, &err);
     }
@@ -482,6 +483,7 @@ static int generate(struct engine *e, const char *ref, const char *name, const c
            path, type, rules, g.n_records, g.n_mcs, g.n_boolean);
     if (g.n_malformed)
         printf("Skipped %zu malformed audit lines\n", g.n_malformed);
+    fflush(stdout); /* before libsemanage's own messages on stderr */
     if (install) {
         struct timespec t0, t1;
         clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -523,7 +525,7 @@ int cmd_policy(struct engine *e, int argc, char **argv)
     argc--, argv++;
     optind = 1;
     opterr = 0;
-    while ((ch = getopt_long(argc, argv, "+n:o:ih", longopts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "n:o:ih", longopts, NULL)) != -1) {
         switch (ch) {
         case 'n':
             name = optarg;

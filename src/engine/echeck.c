@@ -25,6 +25,21 @@ char *echeck_module_text(brig_error *reterr)
         .use = "brig run --security-opt label=check ... (loaded by brig on first use)",
         .permissive = true,
     };
+    /* As a generated type does for its read-write mounts (cilgen.c): what
+     * the container creates on host volumes stays at s0, so the files a
+     * check run leaves (a log it rotated) are usable by the confined run
+     * that follows, at another pair.  brig's own file types keep the
+     * container's level (they are context= mounts or :Z/:z volumes). */
+    static const char extra[] =
+        "; Files it creates on host volumes stay at s0, as under a generated type.\n"
+        "(typeattribute brig_check_host_file)\n"
+        "(typeattributeset brig_check_host_file\n"
+        "    (and file_type (not (or brig_container_file_t brig_container_ro_file_t))))\n"
+        "(rangetransition " ECHECK_TYPE " brig_check_host_file file ((s0) (s0)))\n"
+        "(rangetransition " ECHECK_TYPE " brig_check_host_file dir ((s0) (s0)))\n"
+        "(rangetransition " ECHECK_TYPE " brig_check_host_file lnk_file ((s0) (s0)))\n";
+    if (is_selinux_mls_enabled() == 1)
+        m.extra = extra;
     return brig_cil_module_text(&m, NULL, reterr);
 }
 

@@ -122,6 +122,7 @@ static void test_logger_module(void **state)
         .denials = dens,
         .n_denials = 6,
         .notes = notes,
+        .mls = true,
     };
     brig_error err = NULL;
     size_t rules = 0;
@@ -145,6 +146,10 @@ static void test_logger_module(void **state)
     assert_non_null(
         strstr(t, "(allow brig_logger_t etc_t (file (getattr open read lock ioctl map)))"));
     assert_null(strstr(t, "etc_t (file (create"));
+    /* files made on the rw mount stay at s0; nothing for the ro one */
+    assert_non_null(strstr(t, "\n(rangetransition brig_logger_t var_log_t file ((s0) (s0)))\n"));
+    assert_non_null(strstr(t, "\n(rangetransition brig_logger_t var_log_t dir ((s0) (s0)))\n"));
+    assert_null(strstr(t, "rangetransition brig_logger_t etc_t"));
     assert_non_null(strstr(t, "; Also under /var/log, not granted (check mode shows whether they "
                               "are used): wtmp_t lastlog_t"));
     /* shadow_t is never granted, by mount or by denial. */

@@ -169,12 +169,24 @@ struct rule {
     char **perms;
 };
 
+static const char *const range_classes[] = {"file", "dir", "lnk_file", NULL};
+
 struct gen {
     FILE *f;
+    char **ranged; /* target types with rangetransition rules already */
     const char *type;
     struct rule *rules;
     size_t n_rules;
 };
+
+static bool mcs_done(struct gen *g, const char *type)
+{
+    for (char **t = g->ranged; t && *t; t++)
+        if (strcmp(*t, type) == 0)
+            return true;
+    brig_strv_append(&g->ranged, type);
+    return false;
+}
 
 static bool rule_has(const struct gen *g, const char *ttype, const char *tclass, const char *perm)
 {
@@ -300,6 +312,15 @@ static void gen_mounts(struct gen *g, const struct brig_cil_module *m)
         emit_allow(g, mt->type, "dir", mt->rw ? rw_dir : ro_dir);
         emit_allow(g, mt->type, "file", mt->rw ? rw_file : ro_file);
         emit_allow(g, mt->type, "lnk_file", mt->rw ? rw_lnk : ro_lnk);
+        /* A file the container creates would get its private pair, which
+         * changes at every start: its next start (and any other holder of
+         * the type) could no longer append to its own log.  Host files on
+         * the mount are s0; new ones stay s0 too, like the rest. */
+        if (mt->rw && m->mls && !mcs_done(g, mt->type)) {
+            comment(g->f, "Files and directories it creates there stay at s0, as the host's are.");
+            for (const char *const *cl = range_classes; *cl; cl++)
+                fprintf(g->f, "(rangetransition %s %s %s ((s0) (s0)))\n", g->type, mt->type, *cl);
+        }
         if (mt->other_types && mt->other_types[0]) {
             _cleanup_free_ char *list = NULL;
             size_t len = 0;
@@ -387,6 +408,8 @@ char *brig_cil_module_text(const struct brig_cil_module *m, size_t *ret_rules, b
     gen_caps(&g, m->caps);
     gen_devices(&g, m);
     gen_denials(&g, m);
+    if (m->extra)
+        fprintf(g.f, "\n%s", m->extra);
     if (m->notes && m->notes[0]) {
         fprintf(g.f, "\n");
         for (char **n = m->notes; *n; n++)
@@ -401,6 +424,7 @@ char *brig_cil_module_text(const struct brig_cil_module *m, size_t *ret_rules, b
         brig_strv_free(g.rules[i].perms);
     }
     free(g.rules);
+    brig_strv_free(g.ranged);
     return text;
 }
 
@@ -516,7 +540,9 @@ int brig_semodule_install(const char *name, const char *cil, size_t len, brig_er
         goto out;
     }
     if (semanage_begin_transaction(s.sh) < 0) {
-        store_fail(&s, reterr, "install policy module: lock the store");
+        _cleanup_free_ char *what =
+            brig_xasprintf("install policy module `%s`: begin a store transaction", name);
+        store_fail(&s, reterr, what);
         goto out;
     }
     if (semanage_module_install(s.sh, copy, len, name, "cil") < 0 || semanage_commit(s.sh) < 0) {

@@ -49,6 +49,7 @@ struct brig_cil_module {
     const char *container; /* for the header comment */
     const char *use;       /* the header's "use:" line (a brig run command) */
     bool permissive;       /* typepermissive: check mode's type */
+    bool mls;              /* the policy has MLS/MCS: files made on rw mounts stay at s0 */
     const struct brig_cil_mount *mounts;
     size_t n_mounts;
     char **caps; /* capability names beyond the base set ("sys_admin", "CAP_NET_RAW") */
@@ -56,7 +57,8 @@ struct brig_cil_module {
     size_t n_devices;
     const struct brig_cil_denial *denials;
     size_t n_denials;
-    char **notes; /* comment lines at the end (MCS denials, booleans...) */
+    char **notes;      /* comment lines at the end (MCS denials, booleans...) */
+    const char *extra; /* CIL appended verbatim (brig's own text, never a container's) */
 };
 
 /* The module's text; *ret_rules gets the number of allow rules in it.
