@@ -6,12 +6,18 @@
 # nothing behind.
 #
 #   BRIG_MONITOR_TOOL=build/tests/helpers/monitor_tool bats tests/engine/monitor.bats
+# (or BRIG=build/src/engine/brig: the tool is taken from the same build)
 
 bats_require_minimum_version 1.5.0
 
 BRIG_TOP=${BRIG_TOP:-$(cd "$BATS_TEST_DIRNAME/../.." && pwd)}
 MKBUNDLE=$BRIG_TOP/scripts/mkbundle.sh
-TOOL=${BRIG_MONITOR_TOOL:-$BRIG_TOP/build/tests/helpers/monitor_tool}
+# The tool of the same build as the brig under test (run-all.sh sets BRIG).
+if [ -n "${BRIG:-}" ]; then
+    TOOL=${BRIG_MONITOR_TOOL:-$(dirname "$BRIG")/../../tests/helpers/monitor_tool}
+else
+    TOOL=${BRIG_MONITOR_TOOL:-$BRIG_TOP/build/tests/helpers/monitor_tool}
+fi
 
 if [ ! -x "$TOOL" ]; then
     echo "BRIG_MONITOR_TOOL must name the monitor_tool binary (got \`$TOOL\`)" >&2
