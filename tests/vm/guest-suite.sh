@@ -38,6 +38,8 @@ if $smoke && [ -d ./unit ]; then
     done
 fi
 export BRIG_RUNTIME=$PWD/bin/brig-runtime BRIG_TOP=$PWD BRIG_RECVTTY=$PWD/bin/recvtty
+# The engine, for selinux/engine.bats (which fails when it is missing).
+export BRIG=$PWD/bin/brig
 if [ -x ./bin/brig-runtime ] && [ -d ./integration ] && [ ${#files[@]} -gt 0 ]; then
     # The generic suite runs with automatic labelling off: it checks the
     # runtime on cgroup v2 under an enforcing kernel, while tests/selinux
