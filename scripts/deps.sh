@@ -8,7 +8,7 @@ set -eu
 pkgs=""
 for set in "$@"; do
     case "$set" in
-    build) pkgs="$pkgs gcc make meson ninja-build pkg-config libjson-c-dev libseccomp-dev libselinux1-dev libarchive-dev libsemanage-dev libaudit-dev" ;;
+    build) pkgs="$pkgs gcc make meson ninja-build pkg-config libjson-c-dev libseccomp-dev libselinux1-dev libsepol-dev libarchive-dev libsemanage-dev libaudit-dev" ;;
     demo) pkgs="$pkgs busybox-static jq" ;;
     check) pkgs="$pkgs libcmocka-dev bats busybox-static clang libclang-rt-14-dev jq iproute2 util-linux procps skopeo umoci" ;;
     bench) pkgs="$pkgs crun runc podman hyperfine time busybox-static jq util-linux" ;;

@@ -29,6 +29,7 @@
 #include "image/image.h"
 #include "selinux/context.h"
 #include "selinux/mcs.h"
+#include "selinux_tools.h"
 
 /* Everything `brig info` shows, gathered first and printed second, so the
  * text and JSON forms cannot disagree. */
@@ -316,6 +317,13 @@ static void print_text(struct engine *e, const struct host_info *h)
     if (h->have_mcs)
         printf("  MCS Pairs In Use: %zu of %u\n", h->mcs_in_use,
                BRIG_MCS_CATEGORIES * (BRIG_MCS_CATEGORIES - 1) / 2);
+    if (strcmp(h->selinux, "disabled") != 0) {
+        /* the whole of `brig selinux status`: types, booleans, warnings */
+        brig_error serr = NULL;
+        fflush(stdout);
+        if (selinux_status_print(e, stdout, &serr) < 0)
+            brig_error_free(&serr);
+    }
     printf("Default Capabilities:");
     if (caps[0] == NULL)
         printf(" none");

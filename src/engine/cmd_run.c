@@ -495,10 +495,14 @@ int cmd_run(struct engine *e, int argc, char **argv)
         ctr_free(c);
         run_opts_clear(&o);
         /* 127: command not found, 126: cannot invoke, as docker */
+        /* The monitor reports the library's error as text: its errno is
+         * gone, so read the reason the way docker's users see it. */
         status = 125;
-        if (err && err->errnum == ENOENT && strstr(err->msg, "exec"))
+        if (err && strstr(err->msg, "exec `") &&
+            (strstr(err->msg, "not found") || strstr(err->msg, "No such file")))
             status = 127;
-        else if (err && (err->errnum == EACCES || err->errnum == ENOEXEC))
+        else if (err && strstr(err->msg, "exec `") &&
+                 (strstr(err->msg, "Permission denied") || strstr(err->msg, "Exec format")))
             status = 126;
         return engine_fail_status(status, &err);
     }

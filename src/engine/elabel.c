@@ -156,9 +156,12 @@ int elabel_setup(struct engine *e, struct ctr *c, json_object *config, struct el
         goto out;
     json_object_object_add(process, "selinuxLabel", json_object_new_string(ret->process_label));
     if (ret->mount_label) {
+        const char *driver = ctr_get_str(c, "GraphDriver.Name");
         json_object_object_add(linux_, "mountLabel", json_object_new_string(ret->mount_label));
-        /* the overlay is mounted with context=: nothing to relabel */
-        ann_set(config, BRIG_ANN_SELINUX "rootfs", "labelled");
+        /* the overlay is mounted with context=: nothing to relabel; a copy
+         * (vfs) is relabelled by the runtime like any rootfs */
+        if (driver && strcmp(driver, "overlay") == 0)
+            ann_set(config, BRIG_ANN_SELINUX "rootfs", "labelled");
     }
     if (check && ret->level)
         echeck_record(c, ret->level);

@@ -327,7 +327,7 @@ static int seccomp_build(struct engine *e, const struct run_opts *o, uint64_t ca
         json_object_object_add(hostcfg, "SeccompProfile", json_object_new_string("builtin"));
     }
     if (brig_seccomp_profile_to_oci(text, len, caps, &oci, reterr) < 0)
-        return profile ? brig_error_wrap(reterr, "seccomp profile `%s`", profile) : -1;
+        return profile ? brig_error_wrap(reterr, "`%s`", profile) : -1;
     sc = json_tokener_parse(oci);
     if (sc == NULL)
         return brig_error_set(reterr, 0, "seccomp profile: conversion produced invalid JSON");

@@ -14,7 +14,7 @@
 #include "run.h"
 #include "sandbox/container.h"
 
-static bool overlay_available(void)
+static bool overlay_listed(void)
 {
     _cleanup_free_ char *buf = NULL;
     _cleanup_error_ brig_error ignored = NULL;
@@ -22,6 +22,18 @@ static bool overlay_available(void)
     if (brig_read_file_at(AT_FDCWD, "/proc/filesystems", 1 << 16, &buf, &len, &ignored) < 0)
         return false;
     return strstr(buf, "\toverlay\n") != NULL;
+}
+
+/* overlayfs may be a module nobody loaded yet (Debian's kernel): a mount
+ * attempt makes the kernel load it (request_module("fs-overlay")), as
+ * docker's modprobe would.  Without lowerdir= the attempt itself fails
+ * with EINVAL and mounts nothing. */
+static bool overlay_available(const char *scratch_dir)
+{
+    if (overlay_listed())
+        return true;
+    (void)mount("overlay", scratch_dir, "overlay", MS_RDONLY, "");
+    return overlay_listed();
 }
 
 int storage_prepare(struct engine *e, struct ctr *c, const struct brig_image *img,
@@ -42,7 +54,7 @@ int storage_prepare(struct engine *e, struct ctr *c, const struct brig_image *im
             return brig_error_errno(reterr, "create `%s`", p);
     }
     merged = brig_xasprintf("%s/bundle/rootfs", c->dir);
-    if (overlay && !overlay_available()) {
+    if (overlay && !overlay_available(merged)) {
         brig_log(BRIG_LOG_WARNING,
                  "overlayfs is not available on this kernel: copying the image's layers for "
                  "container `%s` (slower, uses more disk)",
@@ -68,6 +80,15 @@ int storage_prepare(struct engine *e, struct ctr *c, const struct brig_image *im
         lower = brig_xasprintf("%s/empty", c->dir);
     upper = brig_xasprintf("%s/upper", c->dir);
     work = brig_xasprintf("%s/work", c->dir);
+    /* The merged root takes its owner and mode from the upper dir: give it
+     * the image's, or a non-root user could not even look up /bin. */
+    {
+        struct stat st = {.st_mode = S_IFDIR | 0755};
+        if (n > 0 && stat(img->layers[img->n_layers - 1], &st) < 0)
+            return brig_error_errno(reterr, "stat layer `%s`", img->layers[img->n_layers - 1]);
+        if (chmod(upper, st.st_mode & 07777) < 0 || chown(upper, st.st_uid, st.st_gid) < 0)
+            return brig_error_errno(reterr, "set the mode of `%s`", upper);
+    }
     json_object_object_add(gd, "Name", json_object_new_string("overlay"));
     json_object_object_add(data, "LowerDir", json_object_new_string(lower));
     json_object_object_add(data, "UpperDir", json_object_new_string(upper));

@@ -218,7 +218,8 @@ int brig_image_list(struct brig_image_store *s, struct brig_image ***ret, size_t
         v = brig_xrealloc(v, (n + 1) * sizeof(*v));
         v[n++] = img;
     }
-    qsort(v, n, sizeof(*v), cmp_created_desc);
+    if (n > 1)
+        qsort(v, n, sizeof(*v), cmp_created_desc);
     *ret = TAKE_PTR(v);
     *ret_n = n;
     r = 0;
