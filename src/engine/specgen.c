@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -71,8 +72,11 @@ static int caps_compute(struct engine *e, const struct run_opts *o, uint64_t *re
 {
     uint64_t all = 0, set = 0;
     int c;
+    /* "all" is what brig itself may hand out: its bounding set (a host or
+     * an outer container may have dropped some), as docker does. */
     for (int i = 0; i <= brig_cap_last_cap(); i++)
-        all |= 1ULL << i;
+        if (prctl(PR_CAPBSET_READ, i, 0, 0, 0) == 1)
+            all |= 1ULL << i;
     if (o->privileged) {
         *ret = all;
         return 0;
@@ -544,6 +548,37 @@ static int mount_opt_add(const char *spec, json_object *mounts, json_object *rec
         reterr, 0, "--mount `%s`: type `%s` is not supported (bind and tmpfs are)", spec, type);
 }
 
+/* What a tmpfs takes: the generic mount flags and tmpfs' own data keys.
+ * Checked at create, so a typo fails there and not at a later start. */
+static bool tmpfs_option_known(const char *opt)
+{
+    static const char *const flags[] = {"rw",          "ro",
+                                        "exec",        "noexec",
+                                        "suid",        "nosuid",
+                                        "dev",         "nodev",
+                                        "atime",       "noatime",
+                                        "relatime",    "norelatime",
+                                        "strictatime", "nostrictatime",
+                                        "diratime",    "nodiratime",
+                                        "sync",        "async",
+                                        "dirsync",     "mand",
+                                        "nomand",      "private",
+                                        "rprivate",    "shared",
+                                        "rshared",     "slave",
+                                        "rslave",      "z",
+                                        "Z",           "tmpcopyup",
+                                        NULL};
+    static const char *const keys[] = {
+        "size=", "mode=", "uid=", "gid=", "nr_inodes=", "nr_blocks=", "huge=", "mpol=", NULL};
+    for (const char *const *f = flags; *f; f++)
+        if (strcmp(opt, *f) == 0)
+            return true;
+    for (const char *const *k = keys; *k; k++)
+        if (strncmp(opt, *k, strlen(*k)) == 0 && opt[strlen(*k)] != '\0')
+            return true;
+    return strcmp(opt, "inode64") == 0 || strcmp(opt, "noswap") == 0;
+}
+
 /* --tmpfs /run[:rw,size=64m,mode=1777] */
 static int tmpfs_add(const char *spec, json_object *mounts, json_object *recmounts,
                      brig_error *reterr)
@@ -560,8 +595,11 @@ static int tmpfs_add(const char *spec, json_object *mounts, json_object *recmoun
     brig_strv_append(&opts, "nosuid");
     brig_strv_append(&opts, "nodev");
     for (char *save = NULL, *t = o ? strtok_r(o, ",", &save) : NULL; t;
-         t = strtok_r(NULL, ",", &save))
+         t = strtok_r(NULL, ",", &save)) {
+        if (!tmpfs_option_known(t))
+            return brig_error_set(reterr, 0, "--tmpfs `%s`: unknown option `%s`", spec, t);
         brig_strv_append(&opts, t);
+    }
     /* validated now, so a typo fails at create rather than at start */
     struct brig_mount_opts mo = {0};
     if (brig_spec_parse_mount_options(opts, &mo, reterr) < 0)
