@@ -63,10 +63,10 @@ if [ -x tests/vm/guest-tests.sh ]; then
         echo "not ok - guest image build failed (see $out/vm-image.log)" >"$out/vm-image.tap"
         tail -20 "$out/vm-image.log" | sed 's/^/    # /' >>"$out/vm-image.tap"
     fi
-    BRIG_VM_SHARD=1 BUILD=$BUILD tests/vm/guest-tests.sh lifecycle.bats security.bats terminal.bats \
+    BRIG_VM_SHARD=1 BUILD=$BUILD tests/vm/guest-tests.sh lifecycle.bats security.bats terminal.bats selinux/engine.bats \
         >"$out/vm-1.tap" 2>"$out/vm-1.log" &
     vm_pids+=($!)
-    BRIG_VM_SHARD=2 BUILD=$BUILD tests/vm/guest-tests.sh --no-smoke config.bats badinput.bats selinux/svirt.bats \
+    BRIG_VM_SHARD=2 BUILD=$BUILD tests/vm/guest-tests.sh --no-smoke config.bats badinput.bats selinux/svirt.bats selinux/tools.bats selinux/logger.bats \
         >"$out/vm-2.tap" 2>"$out/vm-2.log" &
     vm_pids+=($!)
 fi
