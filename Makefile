@@ -46,6 +46,7 @@ check:
 bench: build
 	@./scripts/deps.sh bench
 	@./bench/run.sh $(BUILD)
+	@./bench/engine.sh $(BUILD)
 
 format:
 	@clang-format -i $$(git ls-files '*.c' '*.h')
