@@ -487,10 +487,12 @@ int cmd_run(struct engine *e, int argc, char **argv)
     so.attach = !o.detach;
     so.interactive = o.interactive;
     if (ctr_start(e, c, &so, &code, &err) < 0) {
-        /* docker removes a --rm container that could not start */
-        if (o.rm) {
+        /* A run that could not start leaves nothing (docker keeps a
+         * "Created" container; the issue's bad-input rule wins). */
+        {
             _cleanup_error_ brig_error ignored = NULL;
-            (void)ctr_remove(e, c, &ignored);
+            ctr_unlock(c);
+            (void)ctr_destroy(e, c, true, &ignored);
         }
         ctr_free(c);
         run_opts_clear(&o);

@@ -16,6 +16,8 @@
 
 #define RECORD "record.json"
 
+static int rm_rf_at(int parent, const char *name);
+
 static int random_bytes(void *buf, size_t n, brig_error *reterr)
 {
     if (getrandom(buf, n, 0) != (ssize_t)n)
@@ -103,7 +105,7 @@ void ctr_free(struct ctr *c)
 
 int ctr_new(struct engine *e, const char *name, struct ctr **ret, brig_error *reterr)
 {
-    _cleanup_free_ char *id = ctr_new_id(reterr), *gen = NULL;
+    _cleanup_free_ char *id = ctr_new_id(reterr), *gen = NULL, *slashed = NULL;
     struct ctr *c;
 
     if (id == NULL)
@@ -113,39 +115,47 @@ int ctr_new(struct engine *e, const char *name, struct ctr **ret, brig_error *re
             name++;
         if (name_validate(name, reterr) < 0)
             return -1;
-        if (name_take(e, name, id, reterr) < 0)
-            return -1;
+    }
+    /* The directory first, locked, then the name: a name always points at
+     * a directory, and a directory being made is never taken for garbage
+     * (ctr_gc skips what it cannot lock). */
+    if (mkdirat(e->containers_fd, id, 0700) < 0)
+        return brig_error_errno(reterr, "create container directory `%s`", id);
+    c = brig_xmalloc0(sizeof(*c));
+    c->lockfd = -1;
+    c->id = TAKE_PTR(id);
+    c->dir = brig_xasprintf("%s/containers/%s", e->conf.storage_root, c->id);
+    if (ctr_lock(c, reterr) < 0)
+        goto fail;
+    if (name) {
+        if (name_take(e, name, c->id, reterr) < 0)
+            goto fail;
     } else {
         /* A generated name may collide; a few tries, then the id's prefix. */
         for (int i = 0; i < 8 && name == NULL; i++) {
             free(gen);
             gen = name_generate();
-            if (symlinkat(id, e->names_fd, gen) == 0)
+            if (symlinkat(c->id, e->names_fd, gen) == 0)
                 name = gen;
         }
         if (name == NULL) {
             free(gen);
-            gen = brig_xasprintf("c%.15s", id);
-            if (name_take(e, gen, id, reterr) < 0)
-                return -1;
+            gen = brig_xasprintf("c%.15s", c->id);
+            if (name_take(e, gen, c->id, reterr) < 0)
+                goto fail;
             name = gen;
         }
     }
-    if (mkdirat(e->containers_fd, id, 0700) < 0) {
-        brig_error_errno(reterr, "create container directory `%s`", id);
-        (void)unlinkat(e->names_fd, name, 0);
-        return -1;
-    }
-    c = brig_xmalloc0(sizeof(*c));
-    c->lockfd = -1;
-    c->dir = brig_xasprintf("%s/containers/%s", e->conf.storage_root, id);
     c->rec = json_object_new_object();
-    json_object_object_add(c->rec, "Id", json_object_new_string(id));
-    _cleanup_free_ char *slashed = brig_xasprintf("/%s", name);
+    json_object_object_add(c->rec, "Id", json_object_new_string(c->id));
+    slashed = brig_xasprintf("/%s", name);
     json_object_object_add(c->rec, "Name", json_object_new_string(slashed));
-    c->id = TAKE_PTR(id);
     *ret = c;
     return 0;
+fail:
+    (void)rm_rf_at(e->containers_fd, c->id);
+    ctr_free(c);
+    return -1;
 }
 
 static int ctr_load(struct engine *e, const char *id, struct ctr **ret, brig_error *reterr)
@@ -438,6 +448,34 @@ int ctr_state_get(struct engine *e, struct ctr *c, struct ctr_state *ret, brig_e
     return 0;
 }
 
+/* A container directory without a record is what a killed create left.
+ * If nobody holds its lock (a create in progress does), remove it and the
+ * name that points at it. */
+static void ctr_gc_one(struct engine *e, const char *id)
+{
+    struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+    _cleanup_free_ char *lock = brig_xasprintf("%s/lock", id);
+    _cleanup_close_ int fd = openat(e->containers_fd, lock, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+    _cleanup_closedir_ DIR *d = NULL;
+    struct dirent *de;
+    int nfd;
+
+    if (fd < 0 || fcntl(fd, F_SETLK, &fl) < 0)
+        return; /* no lock file yet (just made) or held: not garbage */
+    nfd = openat(e->names_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (nfd >= 0 && (d = fdopendir(nfd)) != NULL) {
+        while ((de = readdir(d)) != NULL) {
+            char buf[80];
+            ssize_t n = readlinkat(e->names_fd, de->d_name, buf, sizeof(buf) - 1);
+            if (n > 0 && (buf[n] = '\0', strcmp(buf, id) == 0))
+                (void)unlinkat(e->names_fd, de->d_name, 0);
+        }
+    } else if (nfd >= 0) {
+        close(nfd);
+    }
+    (void)rm_rf_at(e->containers_fd, id);
+}
+
 int ctr_list(struct engine *e, char ***ret_ids, brig_error *reterr)
 {
     _cleanup_closedir_ DIR *d = NULL;
@@ -458,8 +496,12 @@ int ctr_list(struct engine *e, char ***ret_ids, brig_error *reterr)
     while ((de = readdir(d)) != NULL) {
         struct stat st;
         _cleanup_free_ char *rec = brig_xasprintf("%s/" RECORD, de->d_name);
-        if (de->d_name[0] == '.' || fstatat(e->containers_fd, rec, &st, 0) < 0)
-            continue; /* half made: no record yet */
+        if (de->d_name[0] == '.')
+            continue;
+        if (fstatat(e->containers_fd, rec, &st, 0) < 0) {
+            ctr_gc_one(e, de->d_name); /* half made: no record */
+            continue;
+        }
         struct stat dst;
         if (fstatat(e->containers_fd, de->d_name, &dst, 0) < 0)
             continue;

@@ -14,9 +14,20 @@
 int elabel_opt_check(const char *opt, brig_error *reterr)
 {
     struct brig_label_opts o = {0};
+    struct brig_label_defaults d = {0};
+    _cleanup_free_ char *p = NULL, *m = NULL;
+    int r;
     if (strcmp(opt, "check") == 0)
         return 0;
-    int r = brig_label_opts_add(&o, opt, reterr);
+    r = brig_label_opts_add(&o, opt, reterr);
+    /* A type the policy lacks fails now, not at the first start (which
+     * would leave a container behind). */
+    if (r == 0 && (o.type || o.filetype || o.user || o.role) && is_selinux_enabled() > 0) {
+        r = brig_label_defaults_load(&d, reterr);
+        if (r == 0)
+            r = brig_label_compute(&d, &o, "s0", &p, &m, reterr);
+        brig_label_defaults_clear(&d);
+    }
     brig_label_opts_clear(&o);
     return r;
 }

@@ -22,6 +22,7 @@
 #include "core/util.h"
 #include "run.h"
 #include "spec/seccomp_profile.h"
+#include "selinux/relabel.h"
 #include "spec/spec.h"
 #include "elabel.h"
 
@@ -389,6 +390,18 @@ static void mount_record(json_object *recmounts, const char *type, const char *s
     json_object_array_add(recmounts, m);
 }
 
+/* z/Z on a host system directory is refused at create, before anything
+ * exists, whatever else is wrong (seed 002's /var/log:Z). */
+static int relabel_refused(const char *spec, const char *src, brig_error *reterr)
+{
+    _cleanup_free_ char *real = realpath(src, NULL);
+    const char *why = brig_relabel_refused(real ? real : src);
+    if (why == NULL)
+        return 0;
+    return brig_error_set(reterr, 0, "volume `%s`: will not relabel `%s`: %s", spec,
+                          real ? real : src, why);
+}
+
 /* -v SRC:DST[:OPTS] with OPTS from ro, rw, z, Z, (r)shared, (r)slave,
  * (r)private, nocopy, separated by commas. */
 static int volume_add(const char *spec, json_object *mounts, json_object *recmounts,
@@ -447,6 +460,8 @@ static int volume_add(const char *spec, json_object *mounts, json_object *recmou
             return brig_error_set(reterr, 0, "volume `%s`: unknown option `%s`", spec, t);
         }
     }
+    if (*relabel && relabel_refused(spec, src, reterr) < 0)
+        return -1;
     /* docker creates a missing host directory for -v (not for --mount). */
     if (stat(src, &st) < 0) {
         if (errno != ENOENT)
@@ -511,6 +526,8 @@ static int mount_opt_add(const char *spec, json_object *mounts, json_object *rec
             return brig_error_set(reterr, 0, "--mount `%s`: a bind needs an absolute source", spec);
         if (stat(src, &st) < 0)
             return brig_error_set(reterr, errno, "--mount `%s`: bind source path `%s`", spec, src);
+        if (*relabel && relabel_refused(spec, src, reterr) < 0)
+            return -1;
         brig_strv_append(&opts, "rbind");
         brig_strv_append(&opts, ro ? "ro" : "rw");
         brig_strv_append(&opts, prop);
