@@ -3,6 +3,10 @@
 #
 #   bats tests/engine/run.bats ...          (BRIG=path/to/brig to pick a build)
 #
+# With an ASan build, set ASAN_OPTIONS=detect_leaks=0: LeakSanitizer's
+# exit-time check spins forever in `brig exec` (its StopTheWorld cannot
+# ptrace once the process has joined the container), and the test times out.
+#
 # Each file gets private stores (BRIG_STORAGE_ROOT, BRIG_RUN_ROOT under a
 # mktemp dir) and reads no brig.conf (BRIG_CONFIG=""), so defaults are
 # brig's own.  One busybox rootfs tarball is built per bats run and imported
