@@ -49,8 +49,14 @@ static void ctr_reap(struct engine *e, struct ctr *c)
 {
     _cleanup_error_ brig_error ignored = NULL;
     const char *label = ctr_get_str(c, "ProcessLabel");
-    if (monitor_pid(c->dir) > 0 && monitor_wait_done(c->dir, 10000) == 0)
-        return;
+    /* The monitor records the exit first and deletes the runtime state
+     * (cgroup, level) after: wait for it to be gone, not just the record. */
+    for (int i = 0; i < 1000 && monitor_pid(c->dir) > 0; i++) {
+        if (i == 0)
+            (void)monitor_wait_done(c->dir, 10000);
+        else
+            usleep(10000);
+    }
     if (brig_state_exists(e->run_fd, c->id))
         (void)brig_container_delete(e->conf.run_root, c->id, true, &ignored);
     storage_unmount(c);

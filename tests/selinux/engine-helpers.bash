@@ -90,7 +90,7 @@ engine_leaks() {
     done
     for e in "$BRIG_RUN_ROOT"/*; do
         [ -e "$e" ] || continue
-        case $(basename "$e") in @mcs | *.lock) continue ;; esac
+        case $(basename "$e") in @mcs | @seccomp | *.lock) continue ;; esac
         echo "runtime state left: $e"
     done
 }
