@@ -66,7 +66,7 @@ if [ -x tests/vm/guest-tests.sh ]; then
     BRIG_VM_SHARD=1 BUILD=$BUILD tests/vm/guest-tests.sh lifecycle.bats security.bats terminal.bats selinux/engine.bats \
         >"$out/vm-1.tap" 2>"$out/vm-1.log" &
     vm_pids+=($!)
-    BRIG_VM_SHARD=2 BUILD=$BUILD tests/vm/guest-tests.sh --no-smoke config.bats badinput.bats selinux/svirt.bats selinux/tools.bats selinux/logger.bats \
+    BRIG_VM_SHARD=2 BUILD=$BUILD tests/vm/guest-tests.sh --no-smoke config.bats badinput.bats selinux/svirt.bats selinux/tools.bats selinux/logger.bats engine/lifecycle.bats engine/run-security.bats \
         >"$out/vm-2.tap" 2>"$out/vm-2.log" &
     vm_pids+=($!)
 fi

@@ -349,6 +349,7 @@ log_has() { grep -qs "$1" "$CTR/ctr.log"; }
     status=0
     (trap '' HUP PIPE INT; mon </dev/null >"$BATS_TEST_TMPDIR/out" 2>&1) || status=$?
     [ "$status" -eq 0 ]
+    cat "$BATS_TEST_TMPDIR/out"
     grep -q "^SigIgn:[[:space:]]*0000000000000000$" "$BATS_TEST_TMPDIR/out"
 }
 

@@ -84,6 +84,7 @@ cp "$top/scripts/mkbundle.sh" "$work/payload/scripts/"
 cp -r "$top/tests/integration" "$work/payload/integration"
 # The SVirt suite (guest-suite.sh runs it after the integration files).
 [ -d "$top/tests/selinux" ] && cp -r "$top/tests/selinux" "$work/payload/selinux"
+[ -d "$top/tests/engine" ] && cp -r "$top/tests/engine" "$work/payload/engine"
 BRIG_VM_IMAGE=$image "$here/run.sh" -o "$results" -t "$timeout_s" "$work/payload" -- \
     bash ./guest-suite.sh "$@" >"$work/tap"
 rc=$?
