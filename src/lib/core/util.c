@@ -2,6 +2,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/openat2.h>
@@ -363,4 +364,23 @@ char *brig_now_rfc3339(void)
     gmtime_r(&ts.tv_sec, &tm);
     strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
     return brig_xasprintf("%s.%09ldZ", buf, ts.tv_nsec);
+}
+
+struct brig_kernel_sigaction {
+    void *handler;
+    unsigned long flags;
+    void *restorer;
+    unsigned long mask;
+};
+
+void brig_signals_reset_ignored(void)
+{
+    for (int s = 1; s <= 64; s++) {
+        struct brig_kernel_sigaction old = {0}, dfl = {0};
+        if (s == SIGKILL || s == SIGSTOP)
+            continue;
+        if (syscall(SYS_rt_sigaction, s, NULL, &old, sizeof(unsigned long)) == 0 &&
+            old.handler == (void *)SIG_IGN)
+            (void)syscall(SYS_rt_sigaction, s, &dfl, NULL, sizeof(unsigned long));
+    }
 }

@@ -61,6 +61,11 @@ void brig_fd_path(int fd, char buf[BRIG_FD_PATH_MAX]);
 
 /* The current time as RFC 3339 in UTC with nanoseconds ("...T12:00:00.123456789Z"). */
 char *brig_now_rfc3339(void);
+/* Give every ignored signal its default action again (SIG_IGN survives
+ * execve, so a container would inherit its caller's nohup or a CI's
+ * ignored signals).  Raw rt_sigaction: glibc's refuses 32 and 33, which a
+ * parent may have left ignored too.  Async-signal-safe. */
+void brig_signals_reset_ignored(void);
 
 /* Container ids: non-empty, [A-Za-z0-9_+.-], no "." or "..", at most 1024
  * bytes.  An id is used as a directory name, so '/' must never pass. */

@@ -338,6 +338,8 @@ static int container_create(const struct brig_create_opts *o, bool keep_pty,
         sigset_t none;
         sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, NULL);
+        /* nothing ignored survives into the container's program */
+        brig_signals_reset_ignored();
         close(socks[0]);
         /* flock() belongs to the open file: a copy kept by the init would
          * hold the container's lock until it execs. */

@@ -208,6 +208,7 @@ static int container_exec(const struct brig_exec_opts *o, int *ret_status, brig_
         sigset_t none;
         sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, NULL);
+        brig_signals_reset_ignored();
         close(socks[0]);
         exec_child_run(&child);
     }
