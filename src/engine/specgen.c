@@ -24,6 +24,7 @@
 #include "spec/seccomp_profile.h"
 #include "selinux/relabel.h"
 #include "spec/spec.h"
+#include "specgen_internal.h"
 #include "elabel.h"
 
 #define DEFAULT_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -35,7 +36,7 @@ static const char *const default_caps[] = {
     "CAP_KILL",    "CAP_NET_BIND_SERVICE", "CAP_SETFCAP",    "CAP_SETGID",
     "CAP_SETPCAP", "CAP_SETUID",           "CAP_SYS_CHROOT", NULL};
 
-static json_object *strv_json(char *const *v)
+json_object *specgen_strv_json(char *const *v)
 {
     json_object *a = json_object_new_array();
     for (; v && *v; v++)
@@ -43,7 +44,7 @@ static json_object *strv_json(char *const *v)
     return a;
 }
 
-static json_object *obj_child(json_object *o, const char *key)
+json_object *specgen_obj_child(json_object *o, const char *key)
 {
     json_object *c;
     if (!json_object_object_get_ex(o, key, &c)) {
@@ -179,14 +180,14 @@ static int env_add_file(char ***env, const char *path, brig_error *reterr)
 static int resources_build(const struct run_opts *o, json_object *linux_, json_object *hostcfg,
                            brig_error *reterr)
 {
-    json_object *res = obj_child(linux_, "resources");
+    json_object *res = specgen_obj_child(linux_, "resources");
     int64_t v;
 
     if (o->memory) {
         if (engine_parse_bytes(o->memory, &v) < 0 || v < 6 * 1024 * 1024)
             return brig_error_set(
                 reterr, 0, "--memory `%s`: not a size of at least 6m (e.g. 512m, 1g)", o->memory);
-        json_object_object_add(obj_child(res, "memory"), "limit", json_object_new_int64(v));
+        json_object_object_add(specgen_obj_child(res, "memory"), "limit", json_object_new_int64(v));
         json_object_object_add(hostcfg, "Memory", json_object_new_int64(v));
     }
     if (o->cpus) {
@@ -200,7 +201,7 @@ static int resources_build(const struct run_opts *o, json_object *linux_, json_o
                                   "--cpus `%s`: range of CPUs is from 0.01 to %ld.00, as there "
                                   "are only %ld CPUs available",
                                   o->cpus, n, n);
-        json_object *cpu = obj_child(res, "cpu");
+        json_object *cpu = specgen_obj_child(res, "cpu");
         json_object_object_add(cpu, "period", json_object_new_int64(100000));
         json_object_object_add(cpu, "quota", json_object_new_int64((int64_t)(cpus * 100000)));
         json_object_object_add(hostcfg, "NanoCpus", json_object_new_int64((int64_t)(cpus * 1e9)));
@@ -210,7 +211,8 @@ static int resources_build(const struct run_opts *o, json_object *linux_, json_o
         if (brig_parse_u64(o->cpu_shares, &s) < 0 || s < 2 || s > 262144)
             return brig_error_set(reterr, 0, "--cpu-shares `%s`: not a number in 2..262144",
                                   o->cpu_shares);
-        json_object_object_add(obj_child(res, "cpu"), "shares", json_object_new_int64((int64_t)s));
+        json_object_object_add(specgen_obj_child(res, "cpu"), "shares",
+                               json_object_new_int64((int64_t)s));
         json_object_object_add(hostcfg, "CpuShares", json_object_new_int64((int64_t)s));
     }
     if (o->cpuset_cpus) {
@@ -220,7 +222,7 @@ static int resources_build(const struct run_opts *o, json_object *linux_, json_o
                                       o->cpuset_cpus);
         if (*o->cpuset_cpus == '\0')
             return brig_error_set(reterr, 0, "--cpuset-cpus: empty CPU list");
-        json_object_object_add(obj_child(res, "cpu"), "cpus",
+        json_object_object_add(specgen_obj_child(res, "cpu"), "cpus",
                                json_object_new_string(o->cpuset_cpus));
         json_object_object_add(hostcfg, "CpusetCpus", json_object_new_string(o->cpuset_cpus));
     }
@@ -229,7 +231,7 @@ static int resources_build(const struct run_opts *o, json_object *linux_, json_o
         if (brig_parse_i64(o->pids_limit, &p) < 0 || p == 0 || p < -1)
             return brig_error_set(reterr, 0, "--pids-limit `%s`: not a positive number (or -1)",
                                   o->pids_limit);
-        json_object_object_add(obj_child(res, "pids"), "limit", json_object_new_int64(p));
+        json_object_object_add(specgen_obj_child(res, "pids"), "limit", json_object_new_int64(p));
         json_object_object_add(hostcfg, "PidsLimit", json_object_new_int64(p));
     }
     return 0;
@@ -340,375 +342,6 @@ static int seccomp_build(struct engine *e, const struct run_opts *o, uint64_t ca
     return 0;
 }
 
-/* ---- mounts ---- */
-
-static void mount_add(json_object *mounts, const char *dest, const char *type, const char *src,
-                      char *const *opts)
-{
-    json_object *m = json_object_new_object();
-    json_object_object_add(m, "destination", json_object_new_string(dest));
-    json_object_object_add(m, "type", json_object_new_string(type));
-    json_object_object_add(m, "source", json_object_new_string(src));
-    json_object_object_add(m, "options", strv_json(opts));
-    json_object_array_add(mounts, m);
-}
-
-/* Drop an earlier mount at `dest` (a user's volume replaces a default). */
-static void mount_drop(json_object *mounts, const char *dest)
-{
-    for (size_t i = 0; i < json_object_array_length(mounts); i++) {
-        json_object *d, *m = json_object_array_get_idx(mounts, i);
-        if (json_object_object_get_ex(m, "destination", &d) &&
-            strcmp(json_object_get_string(d), dest) == 0) {
-            json_object_array_del_idx(mounts, i, 1);
-            return;
-        }
-    }
-}
-
-static bool path_clean_abs(const char *p)
-{
-    if (p[0] != '/')
-        return false;
-    for (const char *s = p; (s = strstr(s, "..")) != NULL; s += 2)
-        if ((s == p || s[-1] == '/') && (s[2] == '\0' || s[2] == '/'))
-            return false;
-    return true;
-}
-
-/* The docker record of a mount (inspect's Mounts). */
-static void mount_record(json_object *recmounts, const char *type, const char *src, const char *dst,
-                         const char *mode, bool rw, const char *prop)
-{
-    json_object *m = json_object_new_object();
-    json_object_object_add(m, "Type", json_object_new_string(type));
-    json_object_object_add(m, "Source", json_object_new_string(src));
-    json_object_object_add(m, "Destination", json_object_new_string(dst));
-    json_object_object_add(m, "Mode", json_object_new_string(mode));
-    json_object_object_add(m, "RW", json_object_new_boolean(rw));
-    json_object_object_add(m, "Propagation", json_object_new_string(prop));
-    json_object_array_add(recmounts, m);
-}
-
-/* z/Z on a host system directory is refused at create, before anything
- * exists, whatever else is wrong (seed 002's /var/log:Z). */
-static int relabel_refused(const char *spec, const char *src, brig_error *reterr)
-{
-    _cleanup_free_ char *real = realpath(src, NULL);
-    const char *why = brig_relabel_refused(real ? real : src);
-    if (why == NULL)
-        return 0;
-    return brig_error_set(reterr, 0, "volume `%s`: will not relabel `%s`: %s", spec,
-                          real ? real : src, why);
-}
-
-/* -v SRC:DST[:OPTS] with OPTS from ro, rw, z, Z, (r)shared, (r)slave,
- * (r)private, nocopy, separated by commas. */
-static int volume_add(const char *spec, json_object *mounts, json_object *recmounts,
-                      brig_error *reterr)
-{
-    _cleanup_free_ char *copy = brig_xstrdup(spec);
-    _cleanup_strv_ char **opts = NULL;
-    char *src = copy, *dst, *mo = NULL;
-    bool ro = false, seen_rw = false;
-    const char *prop = "rprivate", *relabel = "";
-    struct stat st;
-
-    dst = strchr(src, ':');
-    if (dst == NULL)
-        return brig_error_set(reterr, 0,
-                              "volume `%s`: anonymous volumes are not supported; give "
-                              "HOST-PATH:CONTAINER-PATH",
-                              spec);
-    *dst++ = '\0';
-    mo = strchr(dst, ':');
-    if (mo)
-        *mo++ = '\0';
-    if (*src == '\0' || *dst == '\0')
-        return brig_error_set(reterr, 0, "volume `%s`: invalid spec: empty path", spec);
-    if (src[0] != '/')
-        return brig_error_set(reterr, 0,
-                              "volume `%s`: named volumes are not supported; the source must "
-                              "be an absolute host path",
-                              spec);
-    if (!path_clean_abs(dst))
-        return brig_error_set(reterr, 0,
-                              "volume `%s`: the destination must be an absolute path without "
-                              "`..`",
-                              spec);
-    if (strcmp(dst, "/") == 0)
-        return brig_error_set(reterr, 0, "volume `%s`: cannot mount over `/`", spec);
-    brig_strv_append(&opts, "rbind");
-    for (char *save = NULL, *t = mo ? strtok_r(mo, ",", &save) : NULL; t;
-         t = strtok_r(NULL, ",", &save)) {
-        if (strcmp(t, "ro") == 0 || strcmp(t, "rw") == 0) {
-            if (seen_rw)
-                return brig_error_set(reterr, 0, "volume `%s`: ro/rw given twice", spec);
-            seen_rw = true;
-            ro = t[1] == 'o';
-        } else if (strcmp(t, "z") == 0 || strcmp(t, "Z") == 0) {
-            if (*relabel)
-                return brig_error_set(reterr, 0, "volume `%s`: z/Z given twice", spec);
-            relabel = t[0] == 'z' ? "z" : "Z";
-        } else if (strcmp(t, "shared") == 0 || strcmp(t, "rshared") == 0 ||
-                   strcmp(t, "slave") == 0 || strcmp(t, "rslave") == 0 ||
-                   strcmp(t, "private") == 0 || strcmp(t, "rprivate") == 0) {
-            prop = t;
-        } else if (strcmp(t, "nocopy") == 0) {
-            /* named volumes only; nothing to copy for a bind */
-        } else {
-            return brig_error_set(reterr, 0, "volume `%s`: unknown option `%s`", spec, t);
-        }
-    }
-    if (*relabel && relabel_refused(spec, src, reterr) < 0)
-        return -1;
-    /* docker creates a missing host directory for -v (not for --mount). */
-    if (stat(src, &st) < 0) {
-        if (errno != ENOENT)
-            return brig_error_errno(reterr, "volume `%s`: source `%s`", spec, src);
-        if (brig_mkdir_p_at(AT_FDCWD, src, 0755, reterr) < 0)
-            return brig_error_wrap(reterr, "volume `%s`", spec);
-    }
-    brig_strv_append(&opts, ro ? "ro" : "rw");
-    brig_strv_append(&opts, prop);
-    if (*relabel)
-        brig_strv_append(&opts, relabel);
-    mount_drop(mounts, dst);
-    mount_add(mounts, dst, "bind", src, opts);
-    mount_record(recmounts, "bind", src, dst, relabel, !ro, prop);
-    return 0;
-}
-
-/* --mount type=bind|tmpfs,source=,target=,readonly,bind-propagation=,
- * tmpfs-size=,tmpfs-mode= */
-static int mount_opt_add(const char *spec, json_object *mounts, json_object *recmounts,
-                         brig_error *reterr)
-{
-    _cleanup_free_ char *copy = brig_xstrdup(spec), *data = NULL;
-    _cleanup_strv_ char **opts = NULL;
-    const char *type = "volume", *src = NULL, *dst = NULL, *prop = "rprivate", *relabel = "";
-    const char *size = NULL, *mode = NULL;
-    bool ro = false;
-    struct stat st;
-
-    for (char *save = NULL, *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-        char *v = strchr(t, '=');
-        if (v)
-            *v++ = '\0';
-        if (strcmp(t, "type") == 0 && v)
-            type = v;
-        else if ((strcmp(t, "source") == 0 || strcmp(t, "src") == 0) && v)
-            src = v;
-        else if ((strcmp(t, "target") == 0 || strcmp(t, "destination") == 0 ||
-                  strcmp(t, "dst") == 0) &&
-                 v)
-            dst = v;
-        else if (strcmp(t, "readonly") == 0 || strcmp(t, "ro") == 0)
-            ro = v == NULL || strcmp(v, "true") == 0 || strcmp(v, "1") == 0;
-        else if (strcmp(t, "bind-propagation") == 0 && v)
-            prop = v;
-        else if (strcmp(t, "relabel") == 0 && v &&
-                 (strcmp(v, "shared") == 0 || strcmp(v, "private") == 0))
-            relabel = v[0] == 's' ? "z" : "Z";
-        else if (strcmp(t, "tmpfs-size") == 0 && v)
-            size = v;
-        else if (strcmp(t, "tmpfs-mode") == 0 && v)
-            mode = v;
-        else
-            return brig_error_set(reterr, 0, "--mount `%s`: unknown or malformed field `%s`", spec,
-                                  t);
-    }
-    if (dst == NULL || !path_clean_abs(dst) || strcmp(dst, "/") == 0)
-        return brig_error_set(reterr, 0,
-                              "--mount `%s`: target must be an absolute path other than `/`", spec);
-    if (strcmp(type, "bind") == 0) {
-        if (src == NULL || src[0] != '/')
-            return brig_error_set(reterr, 0, "--mount `%s`: a bind needs an absolute source", spec);
-        if (stat(src, &st) < 0)
-            return brig_error_set(reterr, errno, "--mount `%s`: bind source path `%s`", spec, src);
-        if (*relabel && relabel_refused(spec, src, reterr) < 0)
-            return -1;
-        brig_strv_append(&opts, "rbind");
-        brig_strv_append(&opts, ro ? "ro" : "rw");
-        brig_strv_append(&opts, prop);
-        if (*relabel)
-            brig_strv_append(&opts, relabel);
-        mount_drop(mounts, dst);
-        mount_add(mounts, dst, "bind", src, opts);
-        mount_record(recmounts, "bind", src, dst, relabel, !ro, prop);
-        return 0;
-    }
-    if (strcmp(type, "tmpfs") == 0) {
-        int64_t b;
-        brig_strv_append(&opts, "nosuid");
-        brig_strv_append(&opts, "nodev");
-        brig_strv_append(&opts, "noexec");
-        brig_strv_append(&opts, ro ? "ro" : "rw");
-        if (size) {
-            if (engine_parse_bytes(size, &b) < 0)
-                return brig_error_set(reterr, 0, "--mount `%s`: tmpfs-size `%s` is not a size",
-                                      spec, size);
-            data = brig_xasprintf("size=%lld", (long long)b);
-            brig_strv_append(&opts, data);
-        }
-        if (mode) {
-            free(data);
-            data = brig_xasprintf("mode=%s", mode);
-            brig_strv_append(&opts, data);
-        }
-        mount_drop(mounts, dst);
-        mount_add(mounts, dst, "tmpfs", "tmpfs", opts);
-        mount_record(recmounts, "tmpfs", "", dst, "", !ro, "");
-        return 0;
-    }
-    return brig_error_set(
-        reterr, 0, "--mount `%s`: type `%s` is not supported (bind and tmpfs are)", spec, type);
-}
-
-/* What a tmpfs takes: the generic mount flags and tmpfs' own data keys.
- * Checked at create, so a typo fails there and not at a later start. */
-static bool tmpfs_option_known(const char *opt)
-{
-    static const char *const flags[] = {"rw",          "ro",
-                                        "exec",        "noexec",
-                                        "suid",        "nosuid",
-                                        "dev",         "nodev",
-                                        "atime",       "noatime",
-                                        "relatime",    "norelatime",
-                                        "strictatime", "nostrictatime",
-                                        "diratime",    "nodiratime",
-                                        "sync",        "async",
-                                        "dirsync",     "mand",
-                                        "nomand",      "private",
-                                        "rprivate",    "shared",
-                                        "rshared",     "slave",
-                                        "rslave",      "z",
-                                        "Z",           "tmpcopyup",
-                                        NULL};
-    static const char *const keys[] = {
-        "size=", "mode=", "uid=", "gid=", "nr_inodes=", "nr_blocks=", "huge=", "mpol=", NULL};
-    for (const char *const *f = flags; *f; f++)
-        if (strcmp(opt, *f) == 0)
-            return true;
-    for (const char *const *k = keys; *k; k++)
-        if (strncmp(opt, *k, strlen(*k)) == 0 && opt[strlen(*k)] != '\0')
-            return true;
-    return strcmp(opt, "inode64") == 0 || strcmp(opt, "noswap") == 0;
-}
-
-/* --tmpfs /run[:rw,size=64m,mode=1777] */
-static int tmpfs_add(const char *spec, json_object *mounts, json_object *recmounts,
-                     brig_error *reterr)
-{
-    _cleanup_free_ char *copy = brig_xstrdup(spec);
-    _cleanup_strv_ char **opts = NULL;
-    char *o = strchr(copy, ':');
-    if (o)
-        *o++ = '\0';
-    if (!path_clean_abs(copy) || strcmp(copy, "/") == 0)
-        return brig_error_set(reterr, 0, "--tmpfs `%s`: the path must be absolute, other than `/`",
-                              spec);
-    brig_strv_append(&opts, "noexec");
-    brig_strv_append(&opts, "nosuid");
-    brig_strv_append(&opts, "nodev");
-    for (char *save = NULL, *t = o ? strtok_r(o, ",", &save) : NULL; t;
-         t = strtok_r(NULL, ",", &save)) {
-        if (!tmpfs_option_known(t))
-            return brig_error_set(reterr, 0, "--tmpfs `%s`: unknown option `%s`", spec, t);
-        brig_strv_append(&opts, t);
-    }
-    /* validated now, so a typo fails at create rather than at start */
-    struct brig_mount_opts mo = {0};
-    if (brig_spec_parse_mount_options(opts, &mo, reterr) < 0)
-        return brig_error_wrap(reterr, "--tmpfs `%s`", spec);
-    brig_mount_opts_clear(&mo);
-    mount_drop(mounts, copy);
-    mount_add(mounts, copy, "tmpfs", "tmpfs", opts);
-    mount_record(recmounts, "tmpfs", "", copy, "", true, "");
-    return 0;
-}
-
-/* --privileged: every host device, as docker gives. */
-static void privileged_devices(json_object *linux_)
-{
-    static const char *const skip[] = {"console", "tty",    "ptmx",    "null", "zero",
-                                       "full",    "random", "urandom", NULL};
-    _cleanup_closedir_ DIR *d = opendir("/dev");
-    json_object *devs = obj_child(linux_, "devices");
-    struct dirent *de;
-    if (!json_object_is_type(devs, json_type_array)) {
-        devs = json_object_new_array();
-        json_object_object_add(linux_, "devices", devs);
-    }
-    while (d && (de = readdir(d)) != NULL) {
-        struct stat st;
-        bool skipped = false;
-        for (const char *const *s = skip; *s; s++)
-            skipped |= strcmp(de->d_name, *s) == 0;
-        if (skipped || fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
-            !(S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)))
-            continue;
-        json_object *dv = json_object_new_object();
-        _cleanup_free_ char *path = brig_xasprintf("/dev/%s", de->d_name);
-        json_object_object_add(dv, "path", json_object_new_string(path));
-        json_object_object_add(dv, "type", json_object_new_string(S_ISCHR(st.st_mode) ? "c" : "b"));
-        json_object_object_add(dv, "major", json_object_new_int64(major(st.st_rdev)));
-        json_object_object_add(dv, "minor", json_object_new_int64(minor(st.st_rdev)));
-        json_object_object_add(dv, "fileMode", json_object_new_int(st.st_mode & 07777));
-        json_object_object_add(dv, "uid", json_object_new_int(0));
-        json_object_object_add(dv, "gid", json_object_new_int(0));
-        json_object_array_add(devs, dv);
-    }
-    json_object *res = obj_child(linux_, "resources"), *dl = json_object_new_array(),
-                *allow = json_object_new_object();
-    json_object_object_add(allow, "allow", json_object_new_boolean(1));
-    json_object_object_add(allow, "access", json_object_new_string("rwm"));
-    json_object_array_add(dl, allow);
-    json_object_object_add(res, "devices", dl);
-}
-
-/* Files the container sees as /etc/hostname, /etc/hosts, /etc/resolv.conf:
- * made in its directory and bound in, as docker does. */
-static int etc_files(struct ctr *c, const char *hostname, bool host_net, json_object *mounts,
-                     brig_error *reterr)
-{
-    /* Z: the container's own files, labelled with its private level; on a
-     * host without SELinux the runtime would only warn about it. */
-    static const char *const opts_z[] = {"rbind", "rprivate", "rw", "Z", NULL};
-    static const char *const opts_plain[] = {"rbind", "rprivate", "rw", NULL};
-    const char *const *ro_opts = is_selinux_enabled() > 0 ? opts_z : opts_plain;
-    _cleanup_free_ char *hosts = NULL, *resolv = NULL, *hn = brig_xasprintf("%s\n", hostname);
-    size_t len;
-    struct {
-        const char *name, *text;
-    } files[3];
-
-    hosts = brig_xasprintf("127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
-                           "127.0.1.1\t%s\n",
-                           hostname);
-    if (host_net) {
-        _cleanup_error_ brig_error ignored = NULL;
-        if (brig_read_file_at(AT_FDCWD, "/etc/resolv.conf", 1 << 16, &resolv, &len, &ignored) < 0)
-            resolv = brig_xstrdup("");
-    } else {
-        /* no network: nothing to resolve with, but programs expect the file */
-        resolv = brig_xstrdup("# brig: --network none, no name servers\n");
-    }
-    files[0].name = "hostname", files[0].text = hn;
-    files[1].name = "hosts", files[1].text = hosts;
-    files[2].name = "resolv.conf", files[2].text = resolv;
-    for (size_t i = 0; i < 3; i++) {
-        _cleanup_free_ char *path = brig_xasprintf("%s/%s", c->dir, files[i].name),
-                            *dest = brig_xasprintf("/etc/%s", files[i].name);
-        if (brig_write_file_at(AT_FDCWD, path, files[i].text, strlen(files[i].text), 0644, reterr) <
-            0)
-            return -1;
-        mount_drop(mounts, dest);
-        mount_add(mounts, dest, "bind", path, (char *const *)ro_opts);
-    }
-    return 0;
-}
-
 static int args_compute(const struct brig_image *img, const struct run_opts *o, char ***ret,
                         brig_error *reterr)
 {
@@ -783,15 +416,15 @@ static void record_config(json_object *rec, const struct brig_image *img, const 
                            json_object_new_boolean(o->interactive && !o->detach));
     json_object_object_add(cfg, "AttachStdout", json_object_new_boolean(!o->detach));
     json_object_object_add(cfg, "AttachStderr", json_object_new_boolean(!o->detach));
-    json_object_object_add(cfg, "Env", strv_json(env));
+    json_object_object_add(cfg, "Env", specgen_strv_json(env));
     json_object_object_add(
         cfg, "Cmd",
-        strv_json((o->args && *o->args) ? o->args : (o->entrypoint_set ? NULL : img->cmd)));
+        specgen_strv_json((o->args && *o->args) ? o->args : (o->entrypoint_set ? NULL : img->cmd)));
     if (o->entrypoint_set) {
         char *ep[] = {(char *)o->entrypoint, NULL};
-        json_object_object_add(cfg, "Entrypoint", strv_json(*o->entrypoint ? ep : NULL));
+        json_object_object_add(cfg, "Entrypoint", specgen_strv_json(*o->entrypoint ? ep : NULL));
     } else {
-        json_object_object_add(cfg, "Entrypoint", strv_json(img->entrypoint));
+        json_object_object_add(cfg, "Entrypoint", specgen_strv_json(img->entrypoint));
     }
     json_object_object_add(cfg, "WorkingDir", json_object_new_string(workdir));
     json_object_object_add(cfg, "Image", json_object_new_string(o->image));
@@ -818,7 +451,7 @@ static void record_config(json_object *rec, const struct brig_image *img, const 
     json_object_object_add(cfg, "ExposedPorts", ports);
     json_object_object_add(rec, "Config", cfg);
     json_object_object_add(rec, "Path", json_object_new_string(args[0]));
-    json_object_object_add(rec, "Args", strv_json(args + 1));
+    json_object_object_add(rec, "Args", specgen_strv_json(args + 1));
 }
 
 static int signal_check(const char *s, brig_error *reterr)
@@ -860,7 +493,7 @@ int specgen_create(struct engine *e, struct ctr *c, const struct brig_image *img
     json_object_object_add(c->rec, "HostConfig", hostcfg);
     json_object_object_add(c->rec, "Mounts", recmounts);
 
-    if (workdir[0] != '/' || !path_clean_abs(workdir)) {
+    if (workdir[0] != '/' || !specgen_path_clean_abs(workdir)) {
         brig_error_set(reterr, 0, "working directory `%s`: must be an absolute path", workdir);
         goto out;
     }
@@ -896,8 +529,8 @@ int specgen_create(struct engine *e, struct ctr *c, const struct brig_image *img
     record_config(c->rec, img, o, hostname, env, args, workdir, user);
 
     json_object_object_add(process, "terminal", json_object_new_boolean(o->tty));
-    json_object_object_add(process, "args", strv_json(args));
-    json_object_object_add(process, "env", strv_json(env));
+    json_object_object_add(process, "args", specgen_strv_json(args));
+    json_object_object_add(process, "env", specgen_strv_json(env));
     json_object_object_add(process, "cwd", json_object_new_string(workdir));
     json_object_object_add(config, "hostname", json_object_new_string(hostname));
 
@@ -912,8 +545,8 @@ int specgen_create(struct engine *e, struct ctr *c, const struct brig_image *img
     json_object_object_add(capo, "effective", caps_json(caps));
     json_object_object_add(capo, "permitted", caps_json(caps));
     json_object_object_add(process, "capabilities", capo);
-    json_object_object_add(hostcfg, "CapAdd", strv_json(o->cap_add));
-    json_object_object_add(hostcfg, "CapDrop", strv_json(o->cap_drop));
+    json_object_object_add(hostcfg, "CapAdd", specgen_strv_json(o->cap_add));
+    json_object_object_add(hostcfg, "CapDrop", specgen_strv_json(o->cap_drop));
 
     /* rlimits: inherited unless brig.conf or --ulimit set them (docker) */
     rlimits = json_object_new_array();
@@ -929,7 +562,7 @@ int specgen_create(struct engine *e, struct ctr *c, const struct brig_image *img
             goto out;
         }
     json_object_object_add(process, "rlimits", rlimits);
-    json_object_object_add(hostcfg, "Ulimits", strv_json(o->ulimits));
+    json_object_object_add(hostcfg, "Ulimits", specgen_strv_json(o->ulimits));
 
     if (resources_build(o, linux_, hostcfg, reterr) < 0)
         goto out;
@@ -970,7 +603,7 @@ int specgen_create(struct engine *e, struct ctr *c, const struct brig_image *img
     if (o->privileged) {
         json_object_object_add(linux_, "maskedPaths", json_object_new_array());
         json_object_object_add(linux_, "readonlyPaths", json_object_new_array());
-        privileged_devices(linux_);
+        specgen_privileged_devices(linux_);
         for (size_t i = 0; i < json_object_array_length(mounts); i++) {
             json_object *d, *m = json_object_array_get_idx(mounts, i), *opts;
             json_object_object_get_ex(m, "destination", &d);
@@ -992,25 +625,25 @@ int specgen_create(struct engine *e, struct ctr *c, const struct brig_image *img
 
     /* the rootfs and mounts */
     {
-        json_object *root = obj_child(config, "root");
+        json_object *root = specgen_obj_child(config, "root");
         json_object_object_add(root, "path", json_object_new_string("rootfs"));
         json_object_object_add(root, "readonly", json_object_new_boolean(o->read_only));
     }
     json_object_object_add(hostcfg, "ReadonlyRootfs", json_object_new_boolean(o->read_only));
-    if (etc_files(c, hostname, host_net, mounts, reterr) < 0)
+    if (specgen_etc_files(c, hostname, host_net, mounts, reterr) < 0)
         goto out;
     for (char **v = o->volumes; v && *v; v++)
-        if (volume_add(*v, mounts, recmounts, reterr) < 0)
+        if (specgen_volume_add(*v, mounts, recmounts, reterr) < 0)
             goto out;
     for (char **v = o->mounts; v && *v; v++)
-        if (mount_opt_add(*v, mounts, recmounts, reterr) < 0)
+        if (specgen_mount_add(*v, mounts, recmounts, reterr) < 0)
             goto out;
     for (char **v = o->tmpfs; v && *v; v++)
-        if (tmpfs_add(*v, mounts, recmounts, reterr) < 0)
+        if (specgen_tmpfs_add(*v, mounts, recmounts, reterr) < 0)
             goto out;
-    json_object_object_add(hostcfg, "Binds", strv_json(o->volumes));
-    json_object_object_add(hostcfg, "Tmpfs", strv_json(o->tmpfs));
-    json_object_object_add(hostcfg, "SecurityOpt", strv_json(o->security_opts));
+    json_object_object_add(hostcfg, "Binds", specgen_strv_json(o->volumes));
+    json_object_object_add(hostcfg, "Tmpfs", specgen_strv_json(o->tmpfs));
+    json_object_object_add(hostcfg, "SecurityOpt", specgen_strv_json(o->security_opts));
     json_object_object_add(hostcfg, "AutoRemove", json_object_new_boolean(o->rm));
 
     /* the container's cgroup: one per container under brig's parent */
@@ -1018,7 +651,7 @@ int specgen_create(struct engine *e, struct ctr *c, const struct brig_image *img
         _cleanup_free_ char *cg = brig_xasprintf("/brig/%s", c->id);
         json_object_object_add(linux_, "cgroupsPath", json_object_new_string(cg));
     }
-    ann = obj_child(config, "annotations");
+    ann = specgen_obj_child(config, "annotations");
     json_object_object_add(ann, "io.brig.engine.name", json_object_new_string(ctr_name(c)));
 
     /* written last: a half-made container has no config.json */
@@ -1035,145 +668,4 @@ int specgen_create(struct engine *e, struct ctr *c, const struct brig_image *img
 out:
     json_object_put(config);
     return r;
-}
-
-/* ---- users, at start ---- */
-
-/* Find `name` (or uid) in an /etc/passwd-style file inside the rootfs:
- * field 0 name, 2 uid, 3 gid, 5 home. */
-static bool passwd_find(int rootfd, const char *file, const char *key, bool by_id, char ***ret)
-{
-    _cleanup_error_ brig_error ignored = NULL;
-    _cleanup_free_ char *buf = NULL;
-    _cleanup_close_ int fd = brig_open_in_root(rootfd, file, O_RDONLY, 0, &ignored);
-    char *line, *save = NULL;
-    ssize_t n;
-
-    if (fd < 0)
-        return false;
-    buf = brig_xmalloc0(1 << 20);
-    n = brig_read_all(fd, buf, (1 << 20) - 1);
-    if (n <= 0)
-        return false;
-    for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-        char **fields = NULL;
-        char *p = line;
-        for (;;) {
-            size_t k = strcspn(p, ":");
-            char *f = brig_xstrndup(p, k);
-            brig_strv_append(&fields, f);
-            free(f);
-            if (p[k] == '\0')
-                break;
-            p += k + 1;
-        }
-        if (brig_strv_len(fields) >= 3 && strcmp(fields[by_id ? 2 : 0], key) == 0) {
-            *ret = fields;
-            return true;
-        }
-        brig_strv_free(fields);
-    }
-    return false;
-}
-
-static int group_members(int rootfd, const char *user, uint32_t gid, json_object *ret)
-{
-    _cleanup_error_ brig_error ignored = NULL;
-    _cleanup_free_ char *buf = NULL;
-    _cleanup_close_ int fd = brig_open_in_root(rootfd, "/etc/group", O_RDONLY, 0, &ignored);
-    char *line, *save = NULL;
-    ssize_t n;
-    if (fd < 0)
-        return 0;
-    buf = brig_xmalloc0(1 << 20);
-    n = brig_read_all(fd, buf, (1 << 20) - 1);
-    if (n <= 0)
-        return 0;
-    for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-        char *f[4] = {0}, *p = line;
-        for (int i = 0; i < 4 && p; i++) {
-            f[i] = p;
-            p = strchr(p, ':');
-            if (p)
-                *p++ = '\0';
-        }
-        if (!f[2] || !f[3])
-            continue;
-        for (char *s2 = NULL, *m = strtok_r(f[3], ",", &s2); m; m = strtok_r(NULL, ",", &s2))
-            if (strcmp(m, user) == 0 && (uint32_t)atoi(f[2]) != gid)
-                json_object_array_add(ret, json_object_new_int64(atoll(f[2])));
-    }
-    return 0;
-}
-
-int specgen_resolve_user(json_object *config, int rootfd, const char *user, brig_error *reterr)
-{
-    _cleanup_free_ char *u = brig_xstrdup(user && *user ? user : "0");
-    _cleanup_strv_ char **pw = NULL, **gr = NULL;
-    char *g = strchr(u, ':');
-    uint64_t uid, gid = 0;
-    bool have_gid = false;
-    const char *home = "/";
-    json_object *process, *uo, *env, *groups = json_object_new_array();
-
-    if (g)
-        *g++ = '\0';
-    if (brig_parse_u64(u, &uid) == 0) {
-        if (passwd_find(rootfd, "/etc/passwd", u, true, &pw)) {
-            gid = strtoull(pw[3] ? pw[3] : "0", NULL, 10);
-            have_gid = true;
-            if (brig_strv_len(pw) > 5)
-                home = pw[5];
-        }
-    } else if (passwd_find(rootfd, "/etc/passwd", u, false, &pw) && brig_strv_len(pw) >= 4) {
-        uid = strtoull(pw[2], NULL, 10);
-        gid = strtoull(pw[3], NULL, 10);
-        have_gid = true;
-        if (brig_strv_len(pw) > 5)
-            home = pw[5];
-    } else {
-        json_object_put(groups);
-        return brig_error_set(reterr, 0,
-                              "user `%s`: no such user in the image's /etc/passwd (give a "
-                              "numeric uid instead)",
-                              u);
-    }
-    if (g) {
-        uint64_t v;
-        if (brig_parse_u64(g, &v) == 0) {
-            gid = v;
-        } else if (passwd_find(rootfd, "/etc/group", g, false, &gr)) {
-            gid = strtoull(gr[2], NULL, 10);
-        } else {
-            json_object_put(groups);
-            return brig_error_set(reterr, 0, "group `%s`: no such group in the image's /etc/group",
-                                  g);
-        }
-        have_gid = true;
-    }
-    (void)have_gid;
-    if (uid > UINT32_MAX || gid > UINT32_MAX) {
-        json_object_put(groups);
-        return brig_error_set(reterr, 0, "user `%s`: id out of range", user);
-    }
-    if (pw)
-        group_members(rootfd, pw[0], (uint32_t)gid, groups);
-    json_object_object_get_ex(config, "process", &process);
-    uo = json_object_new_object();
-    json_object_object_add(uo, "uid", json_object_new_int64((int64_t)uid));
-    json_object_object_add(uo, "gid", json_object_new_int64((int64_t)gid));
-    json_object_object_add(uo, "additionalGids", groups);
-    json_object_object_add(process, "user", uo);
-    /* HOME from passwd unless the image or -e set it */
-    if (json_object_object_get_ex(process, "env", &env)) {
-        bool has_home = false;
-        for (size_t i = 0; i < json_object_array_length(env); i++)
-            has_home |=
-                strncmp(json_object_get_string(json_object_array_get_idx(env, i)), "HOME=", 5) == 0;
-        if (!has_home) {
-            _cleanup_free_ char *h = brig_xasprintf("HOME=%s", home);
-            json_object_array_add(env, json_object_new_string(h));
-        }
-    }
-    return 0;
 }

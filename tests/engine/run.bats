@@ -221,7 +221,7 @@ teardown_file() {
     [[ "${lines[1]}" == *"<LOOPBACK,UP"* ]]
     # loopback works (no ping: the default set has no NET_RAW)
     ok run --rm --network none busybox sh -c \
-        'nc -l -p 5555 >/tmp/got & sleep 0.2; echo over-lo | nc 127.0.0.1 5555; sleep 0.1; cat /tmp/got'
+        'nc -l -p 5555 >/tmp/got & for i in $(seq 100); do echo over-lo | nc 127.0.0.1 5555 2>/dev/null && break; sleep 0.1; done; wait; cat /tmp/got'
     [ "$output" = over-lo ]
     # the default is the same: a network namespace of its own
     ok run --rm busybox ls /sys/class/net
