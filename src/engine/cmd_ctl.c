@@ -48,7 +48,6 @@ static bool state_is_live(struct engine *e, struct ctr *c)
 static void ctr_reap(struct engine *e, struct ctr *c)
 {
     _cleanup_error_ brig_error ignored = NULL;
-    const char *label = ctr_get_str(c, "ProcessLabel");
     /* The monitor records the exit first and deletes the runtime state
      * (cgroup, level) after: wait for it to be gone, not just the record. */
     for (int i = 0; i < 1000 && monitor_pid(c->dir) > 0; i++) {
@@ -60,10 +59,10 @@ static void ctr_reap(struct engine *e, struct ctr *c)
     if (brig_state_exists(e->run_fd, c->id))
         (void)brig_container_delete(e->conf.run_root, c->id, true, &ignored);
     storage_unmount(c);
-    if (label && *label && brig_context_level(label)) {
-        brig_error_free(&ignored);
-        (void)brig_mcs_release(e->run_fd, c->id, brig_context_level(label), &ignored);
-    }
+    /* Every level it holds, not only the recorded one: a start killed
+     * between allocating a pair and saving the record left one unnamed. */
+    brig_error_free(&ignored);
+    (void)brig_mcs_release_owner(e->run_fd, c->id, &ignored);
 }
 
 /* Wait for the container to stop, up to timeout_ms (< 0: forever). */

@@ -534,7 +534,8 @@ int specgen_create(struct engine *e, struct ctr *c, const struct brig_image *img
     json_object_object_add(process, "cwd", json_object_new_string(workdir));
     json_object_object_add(config, "hostname", json_object_new_string(hostname));
 
-    if (security_opts_check(o, config, &nnp, reterr) < 0)
+    if (specgen_relabel_precheck(o->volumes, o->mounts, reterr) < 0 ||
+        security_opts_check(o, config, &nnp, reterr) < 0)
         goto out;
     json_object_object_add(process, "noNewPrivileges", json_object_new_boolean(nnp));
 

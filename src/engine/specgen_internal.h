@@ -20,6 +20,9 @@ int specgen_mount_add(const char *spec, json_object *mounts, json_object *recmou
 int specgen_tmpfs_add(const char *spec, json_object *mounts, json_object *recmounts,
                       brig_error *reterr);
 void specgen_privileged_devices(json_object *linux_);
+/* Refuse z/Z (or relabel=) on host system directories, before anything
+ * else is checked. */
+int specgen_relabel_precheck(char *const *volumes, char *const *mounts, brig_error *reterr);
 /* /etc/hostname, hosts, resolv.conf in the container's directory, bound in. */
 int specgen_etc_files(struct ctr *c, const char *hostname, bool host_net, json_object *mounts,
                       brig_error *reterr);

@@ -363,6 +363,31 @@ static void test_release_only_by_owner(void **state)
     root_free(&r);
 }
 
+/* release_owner frees every level one owner holds, and only those. */
+static void test_release_owner(void **state)
+{
+    struct root r;
+    brig_error err = NULL;
+    char *l1 = NULL, *l2 = NULL, *l3 = NULL;
+    size_t n = 0;
+
+    root_make(&r, false);
+    assert_int_equal(brig_mcs_release_owner(r.fd, "a", &err), 0); /* no mcs/ yet */
+    assert_int_equal(brig_mcs_allocate(r.fd, "a", &l1, &err), 0);
+    assert_int_equal(brig_mcs_allocate(r.fd, "a", &l2, &err), 0);
+    assert_int_equal(brig_mcs_allocate(r.fd, "b", &l3, &err), 0);
+    assert_int_equal(brig_mcs_reserve(r.fd, "a", "s0:c7", &err), 0);
+    assert_int_equal(brig_mcs_release_owner(r.fd, "a", &err), 0);
+    assert_int_equal(brig_mcs_count(r.fd, &n, &err), 0);
+    assert_int_equal(n, 1); /* b's */
+    assert_int_equal(brig_mcs_release_owner(r.fd, "../a", &err), -1);
+    brig_error_free(&err);
+    free(l1);
+    free(l2);
+    free(l3);
+    root_free(&r);
+}
+
 static void test_reconcile(void **state)
 {
     struct root r;
@@ -474,6 +499,7 @@ int main(void)
         cmocka_unit_test(test_allocate_concurrent_unique),
         cmocka_unit_test(test_allocate_exhausted_and_scan),
         cmocka_unit_test(test_release_only_by_owner),
+        cmocka_unit_test(test_release_owner),
         cmocka_unit_test(test_reconcile),
         cmocka_unit_test(test_reserve),
     };

@@ -567,6 +567,34 @@ int brig_mcs_release(int rootfd, const char *owner, const char *level, brig_erro
     return 0;
 }
 
+int brig_mcs_release_owner(int rootfd, const char *owner, brig_error *reterr)
+{
+    _cleanup_close_ int dfd = -1;
+    _cleanup_closedir_ DIR *d = NULL;
+    struct dirent *de;
+    int fd;
+
+    if (brig_validate_id(owner, reterr) < 0)
+        return brig_error_wrap(reterr, "release the MCS levels of `%s`", owner ? owner : "");
+    if (mcs_dir_open(rootfd, false, &dfd, reterr) < 0)
+        return brig_error_wrap(reterr, "release the MCS levels of `%s`", owner);
+    if (dfd < 0)
+        return 0;
+    fd = fcntl(dfd, F_DUPFD_CLOEXEC, 3);
+    if (fd < 0 || (d = fdopendir(fd)) == NULL) {
+        if (fd >= 0)
+            close(fd);
+        return brig_error_errno(reterr, "release the MCS levels of `%s`: list", owner);
+    }
+    while ((de = readdir(d)) != NULL) {
+        if (de->d_name[0] != 'c')
+            continue; /* reservations are named cX or cX,cY */
+        if (remove_if_owner(dfd, de->d_name, owner, reterr) < 0)
+            return brig_error_wrap(reterr, "release the MCS levels of `%s`", owner);
+    }
+    return 0;
+}
+
 /* Should the reconciler free this reservation?  The lock is held. */
 static bool reservation_is_stale(int rootfd, int dfd, const char *name, char *owner_buf)
 {

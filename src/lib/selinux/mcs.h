@@ -29,6 +29,9 @@ int brig_mcs_allocate(int rootfd, const char *owner, char **ret_level, brig_erro
 int brig_mcs_reserve(int rootfd, const char *owner, const char *level, brig_error *reterr);
 /* Release the reservation of `level` if `owner` holds it; missing is fine. */
 int brig_mcs_release(int rootfd, const char *owner, const char *level, brig_error *reterr);
+/* Release every reservation `owner` holds (a container being removed whose
+ * record may not name its level: killed between allocation and record). */
+int brig_mcs_release_owner(int rootfd, const char *owner, brig_error *reterr);
 /* Remove every reservation whose owner has no directory ROOT/<owner> or
  * whose state says it is stopped for good; returns how many were freed. */
 int brig_mcs_reconcile(int rootfd, size_t *ret_freed, brig_error *reterr);
