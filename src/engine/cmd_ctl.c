@@ -15,20 +15,6 @@
 #include "selinux/mcs.h"
 #include "state/state.h"
 
-static int signal_parse(const char *s)
-{
-    const char *n = strncasecmp(s, "SIG", 3) == 0 ? s + 3 : s;
-    uint64_t v;
-    if (brig_parse_u64(n, &v) == 0)
-        return v > 0 && v < 65 ? (int)v : -1;
-    for (int i = 1; i < NSIG; i++) {
-        const char *abbrev = sigabbrev_np(i);
-        if (abbrev && strcasecmp(abbrev, n) == 0)
-            return i;
-    }
-    return -1;
-}
-
 static bool state_is_live(struct engine *e, struct ctr *c)
 {
     struct ctr_state st;
@@ -90,7 +76,7 @@ static bool wait_stopped(struct engine *e, struct ctr *c, int timeout_ms)
 static int ctr_stop(struct engine *e, struct ctr *c, int timeout, brig_error *reterr)
 {
     const char *sigs = ctr_get_str(c, "Config.StopSignal");
-    int sig = sigs ? signal_parse(sigs) : SIGTERM;
+    int sig = sigs ? engine_signal_parse(sigs) : SIGTERM;
     if (!state_is_live(e, c)) {
         ctr_reap(e, c);
         return 0;
@@ -217,7 +203,7 @@ int cmd_stop(struct engine *e, int argc, char **argv)
 
 static int kill_opt(int ch, const char *arg, void *d)
 {
-    int s = signal_parse(arg);
+    int s = engine_signal_parse(arg);
     if (s < 0)
         return engine_fail("kill: --signal `%s`: unknown signal", arg), -1;
     *(int *)d = s;

@@ -130,9 +130,7 @@ int cmd_exec(struct engine *e, int argc, char **argv)
     if (proc == NULL)
         return engine_fail_status(125, &err);
     if (privileged) {
-        uint64_t all = 0;
-        for (int i = 0; i <= brig_cap_last_cap(); i++)
-            all |= 1ULL << i;
+        uint64_t all = engine_caps_all();
         proc->has_caps = true;
         proc->caps.bounding = proc->caps.effective = proc->caps.permitted = all;
     }

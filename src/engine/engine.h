@@ -79,6 +79,13 @@ int engine_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int engine_fail_error(brig_error *err); /* frees it */
 int engine_fail_status(int status, brig_error *err);
 
+/* "every capability" for --privileged, --cap-add ALL, exec --privileged:
+ * brig's own bounding set (a host or an outer container may have dropped
+ * some), as docker does. */
+uint64_t engine_caps_all(void);
+/* "SIGTERM", "term", "15" -> 15; -1 when unknown. */
+int engine_signal_parse(const char *s);
+
 /* Docker's byte sizes: "512", "100k", "64m", "1g" (binary units, b/k/m/g
  * upper or lower case). */
 int engine_parse_bytes(const char *s, int64_t *ret);

@@ -72,13 +72,8 @@ static int cap_parse(const char *name, int *ret, brig_error *reterr)
 static int caps_compute(struct engine *e, const struct run_opts *o, uint64_t *ret,
                         brig_error *reterr)
 {
-    uint64_t all = 0, set = 0;
+    uint64_t all = engine_caps_all(), set = 0;
     int c;
-    /* "all" is what brig itself may hand out: its bounding set (a host or
-     * an outer container may have dropped some), as docker does. */
-    for (int i = 0; i <= brig_cap_last_cap(); i++)
-        if (prctl(PR_CAPBSET_READ, i, 0, 0, 0) == 1)
-            all |= 1ULL << i;
     if (o->privileged) {
         *ret = all;
         return 0;
@@ -456,15 +451,8 @@ static void record_config(json_object *rec, const struct brig_image *img, const 
 
 static int signal_check(const char *s, brig_error *reterr)
 {
-    const char *n = strncasecmp(s, "SIG", 3) == 0 ? s + 3 : s;
-    uint64_t v;
-    if (brig_parse_u64(n, &v) == 0 && v > 0 && v < 65)
+    if (engine_signal_parse(s) > 0)
         return 0;
-    for (int i = 1; i < NSIG; i++) {
-        const char *abbrev = sigabbrev_np(i);
-        if (abbrev && strcasecmp(abbrev, n) == 0)
-            return 0;
-    }
     return brig_error_set(reterr, 0, "--stop-signal `%s`: unknown signal", s);
 }
 

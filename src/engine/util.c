@@ -6,6 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <strings.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -13,6 +16,7 @@
 #include "core/util.h"
 #include "engine.h"
 #include "image/image.h"
+#include "spec/spec.h"
 
 static int open_dir_at(int dirfd, const char *path, brig_error *reterr)
 {
@@ -61,6 +65,29 @@ int engine_images(struct engine *e, struct brig_image_store **ret, brig_error *r
     }
     *ret = e->images;
     return 0;
+}
+
+uint64_t engine_caps_all(void)
+{
+    uint64_t all = 0;
+    for (int i = 0; i <= brig_cap_last_cap(); i++)
+        if (prctl(PR_CAPBSET_READ, i, 0, 0, 0) == 1)
+            all |= 1ULL << i;
+    return all;
+}
+
+int engine_signal_parse(const char *s)
+{
+    const char *n = strncasecmp(s, "SIG", 3) == 0 ? s + 3 : s;
+    uint64_t v;
+    if (brig_parse_u64(n, &v) == 0)
+        return v > 0 && v < 65 ? (int)v : -1;
+    for (int i = 1; i < NSIG; i++) {
+        const char *abbrev = sigabbrev_np(i);
+        if (abbrev && strcasecmp(abbrev, n) == 0)
+            return i;
+    }
+    return -1;
 }
 
 int engine_fail(const char *fmt, ...)

@@ -250,8 +250,10 @@ PY
 @test "load: archives written by podman save (docker-archive and oci-archive)" {
     local P=(podman --root "$T/proot" --runroot "$T/prun" --storage-driver vfs
         --cgroup-manager cgroupfs --events-backend file)
+    # podman is installed by scripts/deps.sh check: it must work here.
     if ! "${P[@]}" load -q -i "$F/d.tar" >/dev/null 2>"$T/podman.err"; then
-        skip "podman does not work here: $(head -1 "$T/podman.err")"
+        echo "podman load failed: $(cat "$T/podman.err")"
+        return 1
     fi
     "${P[@]}" save -q --format docker-archive -o "$T/p-docker.tar" busybox:latest
     "${P[@]}" save -q --format oci-archive -o "$T/p-oci.tar" busybox:latest

@@ -253,7 +253,6 @@ log_has() { grep -qs "$1" "$CTR/ctr.log"; }
 }
 
 @test "tty: the container gets a terminal with the caller's size; input and exit code pass" {
-    command -v script >/dev/null || skip "script(1) not installed (bsdutils)"
     cfg '.process.terminal = true'
     cmd 'tty; stty size; read x; echo got-$x; exit 5'
     out=$( (sleep 0.5; echo hi) | script -qec "stty rows 33 cols 99; timeout --foreground 20 $TOOL start -t -i $ROOT $ID $BUNDLE $CTR; echo rc=\$?" /dev/null)
@@ -354,7 +353,6 @@ log_has() { grep -qs "$1" "$CTR/ctr.log"; }
 }
 
 @test "tty: a SIGWINCH to the attached caller resizes the container's terminal" {
-    command -v script >/dev/null || skip "script(1) not installed (bsdutils)"
     cfg '.process.terminal = true'
     cmd 'stty size; sleep 1.5; stty size'
     # Inside script's terminal: start attached in the background (same
