@@ -219,9 +219,12 @@ teardown_file() {
     [ "${lines[0]}" = lo ]
     [ "${#lines[@]}" -eq 2 ]
     [[ "${lines[1]}" == *"<LOOPBACK,UP"* ]]
-    # loopback works (no ping: the default set has no NET_RAW)
+    # loopback works (no ping: the default set has no NET_RAW).  The server
+    # hands the socket to `cat`: a plain `nc -l` in the background has
+    # /dev/null for stdin, shuts its side at once, and under load the client
+    # could see that EOF and quit before sending (CI saw an empty file).
     ok run --rm --network none busybox sh -c \
-        'nc -l -p 5555 >/tmp/got & for i in $(seq 100); do echo over-lo | nc 127.0.0.1 5555 2>/dev/null && break; sleep 0.1; done; wait; cat /tmp/got'
+        'nc -l -p 5555 -e sh -c "cat >/tmp/got" & for i in $(seq 100); do echo over-lo | nc 127.0.0.1 5555 2>/dev/null && break; sleep 0.1; done; wait; cat /tmp/got'
     [ "$output" = over-lo ]
     # the default is the same: a network namespace of its own
     ok run --rm busybox ls /sys/class/net
