@@ -19,6 +19,10 @@ static char *status_text(const struct ctr_state *st)
         return brig_xasprintf("Up %s%s", ago, strcmp(st->status, "paused") == 0 ? " (Paused)" : "");
     }
     if (strcmp(st->status, "exited") == 0) {
+        /* A monitor killed before it recorded the end: no time to show
+         * (not "2026 years ago"). */
+        if (strcmp(st->finished_at, CTR_ZERO_TIME) == 0)
+            return brig_xasprintf("Exited (%d)", st->exit_code);
         ago = engine_human_ago(st->finished_at);
         return brig_xasprintf("Exited (%d) %s", st->exit_code, ago);
     }

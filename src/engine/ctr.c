@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -107,6 +108,7 @@ int ctr_new(struct engine *e, const char *name, struct ctr **ret, brig_error *re
 {
     _cleanup_free_ char *id = ctr_new_id(reterr), *gen = NULL, *slashed = NULL;
     struct ctr *c;
+    int r;
 
     if (id == NULL)
         return -1;
@@ -118,14 +120,24 @@ int ctr_new(struct engine *e, const char *name, struct ctr **ret, brig_error *re
     }
     /* The directory first, locked, then the name: a name always points at
      * a directory, and a directory being made is never taken for garbage
-     * (ctr_gc skips what it cannot lock). */
-    if (mkdirat(e->containers_fd, id, 0700) < 0)
-        return brig_error_errno(reterr, "create container directory `%s`", id);
+     * (ctr_gc skips what it cannot lock).  Between the mkdir and the lock
+     * there is no lock file to tell "being made" from "left by a kill -9":
+     * that window is covered by a shared flock on containers/, which the gc
+     * must take exclusively before it removes a directory without one. */
+    if (flock(e->containers_fd, LOCK_SH) < 0)
+        return brig_error_errno(reterr, "lock the container store");
+    if (mkdirat(e->containers_fd, id, 0700) < 0) {
+        brig_error_errno(reterr, "create container directory `%s`", id);
+        flock(e->containers_fd, LOCK_UN);
+        return -1;
+    }
     c = brig_xmalloc0(sizeof(*c));
     c->lockfd = -1;
     c->id = TAKE_PTR(id);
     c->dir = brig_xasprintf("%s/containers/%s", e->conf.storage_root, c->id);
-    if (ctr_lock(c, reterr) < 0)
+    r = ctr_lock(c, reterr);
+    flock(e->containers_fd, LOCK_UN);
+    if (r < 0)
         goto fail;
     if (name) {
         if (name_take(e, name, c->id, reterr) < 0)
@@ -451,7 +463,7 @@ int ctr_state_get(struct engine *e, struct ctr *c, struct ctr_state *ret, brig_e
 /* A container directory without a record is what a killed create left.
  * If nobody holds its lock (a create in progress does), remove it and the
  * name that points at it. */
-static void ctr_gc_one(struct engine *e, const char *id)
+static void ctr_gc_one(struct engine *e, const char *id, bool store_locked)
 {
     struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
     _cleanup_free_ char *lock = brig_xasprintf("%s/lock", id);
@@ -460,8 +472,11 @@ static void ctr_gc_one(struct engine *e, const char *id)
     struct dirent *de;
     int nfd;
 
-    if (fd < 0 || fcntl(fd, F_SETLK, &fl) < 0)
-        return; /* no lock file yet (just made) or held: not garbage */
+    /* Held: a create in progress.  No lock file: made by a create that was
+     * killed before it could lock, unless one is in that window now (only
+     * known while we hold the store's flock exclusively). */
+    if (fd >= 0 ? fcntl(fd, F_SETLK, &fl) < 0 : !store_locked)
+        return;
     nfd = openat(e->names_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (nfd >= 0 && (d = fdopendir(nfd)) != NULL) {
         while ((de = readdir(d)) != NULL) {
@@ -486,6 +501,7 @@ int ctr_list(struct engine *e, char ***ret_ids, brig_error *reterr)
         char *id;
         struct timespec t;
     } *v = NULL;
+    bool store_locked = false;
     int fd = openat(e->containers_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
     if (fd < 0 || (d = fdopendir(fd)) == NULL) {
@@ -499,7 +515,9 @@ int ctr_list(struct engine *e, char ***ret_ids, brig_error *reterr)
         if (de->d_name[0] == '.')
             continue;
         if (fstatat(e->containers_fd, rec, &st, 0) < 0) {
-            ctr_gc_one(e, de->d_name); /* half made: no record */
+            if (!store_locked)
+                store_locked = flock(e->containers_fd, LOCK_EX | LOCK_NB) == 0;
+            ctr_gc_one(e, de->d_name, store_locked); /* half made: no record */
             continue;
         }
         struct stat dst;
@@ -510,6 +528,8 @@ int ctr_list(struct engine *e, char ***ret_ids, brig_error *reterr)
         v[n].t = dst.st_ctim;
         n++;
     }
+    if (store_locked)
+        flock(e->containers_fd, LOCK_UN);
     /* newest first, as docker ps lists */
     for (size_t i = 1; i < n; i++)
         for (size_t j = i; j > 0; j--) {

@@ -400,3 +400,26 @@ teardown_file() {
     pid2=$(pid_of cycle)
     [ "$pid1" != "$pid2" ]
 }
+
+@test "a container directory left by a create killed before its lock is collected; one being made is not" {
+    local d=$BRIG_STORAGE_ROOT/containers
+    local id=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
+    # What a kill -9 between mkdir and the lock file leaves: an empty dir.
+    mkdir "$d/$id"
+    # A create in that window holds containers/ shared: not garbage yet.
+    flock -s "$d" sh -c "$BRIG ps -a >/dev/null 3>&-"
+    [ -d "$d/$id" ]
+    ok ps -a
+    [ ! -e "$d/$id" ]
+    [[ "$output" != *0123456789ab* ]]
+    # The status of a container whose monitor died before recording the
+    # end names no time (the zero time would read "2026 years ago").
+    ok run -d --name nomon busybox sleep 1000
+    mon=$(awk '$1 == "PPid:" { print $2 }' "/proc/$(pid_of nomon)/status")
+    kill -9 "$mon" "$(pid_of nomon)"
+    wait_state nomon exited
+    ok ps -a
+    line=$(grep ' nomon$' <<<"$output")
+    [[ "$line" == *"Exited (-1)   "* ]]
+    [[ "$line" != *"years ago"* ]]
+}
