@@ -851,14 +851,6 @@ struct brig_cgroup *brig_cgroup_create(const char *cgroups_path, const char *id,
     return brig_cg_create_in(mode, cgroups_path, id, res, systemd, reterr);
 }
 
-int brig_cgroup_enter(const struct brig_cgroup *cg, pid_t pid, brig_error *reterr)
-{
-    for (size_t i = 0; i < cg->n_hiers; i++)
-        if (brig_cg_writef(cg->hiers[i].dir, "cgroup.procs", reterr, "%d", (int)pid) < 0)
-            return brig_error_wrap(reterr, "enter cgroup `%s`", cg->hiers[i].path);
-    return 0;
-}
-
 int brig_cgroup_update(const struct brig_cgroup *cg, const struct brig_spec_resources *res,
                        brig_error *reterr)
 {

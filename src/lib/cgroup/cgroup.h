@@ -38,6 +38,20 @@ struct brig_cgroup *brig_cgroup_create(const char *cgroups_path, const char *id,
                                        brig_error *reterr);
 /* Move `pid` into the cgroup (every hierarchy). */
 int brig_cgroup_enter(const struct brig_cgroup *cg, pid_t pid, brig_error *reterr);
+/* The same, skipping the cgroup2 tree when `in_unified` (the pid was born
+ * there by clone3's CLONE_INTO_CGROUP). */
+int brig_cgroup_enter_rest(const struct brig_cgroup *cg, pid_t pid, bool in_unified,
+                           brig_error *reterr);
+/* An O_PATH fd on the container's cgroup2 directory (v2, or a hybrid
+ * host's unified tree) for CLONE_INTO_CGROUP; -1 on pure v1. */
+int brig_cgroup_open_unified(const struct brig_cgroup *cg);
+/* Start, in a throwaway child, the RCU grace period that the first write
+ * to a cgroup.procs waits for (see cgroup_enter.c), so that entering v1
+ * hierarchies a few ms later costs no wait.  Returns the child (reap it
+ * with brig_cgroup_prime_reap once the container has entered) or -1 when
+ * there is nothing to gain (pure v2) or no way to. */
+pid_t brig_cgroup_prime(void);
+void brig_cgroup_prime_reap(pid_t pid);
 /* Apply resources again (runtime `update`); only fields present change. */
 int brig_cgroup_update(const struct brig_cgroup *cg, const struct brig_spec_resources *res,
                        brig_error *reterr);

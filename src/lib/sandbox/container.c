@@ -10,6 +10,7 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +34,7 @@
 
 #define CONFIG_COPY "config.json"
 #define EXEC_FIFO "exec.fifo"
+#define BRIG_CLONE_INTO_CGROUP 0x200000000ULL /* linux/sched.h, 5.7 */
 /* Present when config.json has poststart/poststop hooks: start and delete
  * then parse the config copy; otherwise they skip that work. */
 #define HOOKS_MARK "hooks"
@@ -103,6 +105,30 @@ struct create_result {
     int pty_master; /* kept for `run` to relay when no console socket */
 };
 
+/* clone3 straight into the cgroup2 directory `cgroup_fd` when there is
+ * one (no migration: see cgroup_enter.c); plain clone otherwise, or when
+ * the kernel (< 5.7), a seccomp filter around us or the cgroup refuses it:
+ * the migration that follows then reports what is wrong, if anything. */
+static pid_t container_clone(unsigned long flags, int cgroup_fd, bool *ret_in_unified)
+{
+    *ret_in_unified = false;
+    if (cgroup_fd >= 0) {
+        /* struct clone_args (linux/sched.h, CLONE_ARGS_SIZE_VER2) */
+        struct {
+            uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls,
+                set_tid, set_tid_size, cgroup;
+        } args = {.flags = flags | BRIG_CLONE_INTO_CGROUP,
+                  .exit_signal = SIGCHLD,
+                  .cgroup = (uint64_t)cgroup_fd};
+        pid_t pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+        if (pid >= 0) {
+            *ret_in_unified = true;
+            return pid;
+        }
+    }
+    return (pid_t)syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, 0);
+}
+
 static int container_check_spec(const struct brig_spec *spec, const struct brig_create_opts *o,
                                 bool keep_pty, int *ret_new_flags, brig_error *reterr)
 {
@@ -148,8 +174,8 @@ static int container_create(const struct brig_create_opts *o, bool keep_pty,
     struct brig_seccomp_filter *seccomp = NULL;
     struct brig_init_ctx ctx = {0};
     struct brig_svirt sv = {0};
-    int socks[2] = {-1, -1}, new_flags = 0, clone_flags;
-    bool selinux, dir_made = false;
+    int socks[2] = {-1, -1}, new_flags = 0, clone_flags, cgfd = -1;
+    bool selinux, dir_made = false, in_unified = false;
     size_t len = 0;
     pid_t pid = -1;
     struct stat sb;
@@ -329,7 +355,10 @@ static int container_create(const struct brig_create_opts *o, bool keep_pty,
         clone_flags &= ~CLONE_NEWCGROUP;
         ctx.new_ns_flags |= CLONE_NEWCGROUP;
     }
-    pid = (pid_t)syscall(SYS_clone, (unsigned long)clone_flags | SIGCHLD, NULL, NULL, NULL, 0);
+    cgfd = brig_cgroup_open_unified(cg);
+    pid = container_clone((unsigned long)clone_flags, cgfd, &in_unified);
+    if (cgfd >= 0)
+        close(cgfd);
     if (pid < 0) {
         brig_error_errno(reterr, "clone container process");
         goto fail;
@@ -375,7 +404,7 @@ static int container_create(const struct brig_create_opts *o, bool keep_pty,
                          reterr) < 0)
             goto fail;
     }
-    if (brig_cgroup_enter(cg, pid, reterr) < 0)
+    if (brig_cgroup_enter_rest(cg, pid, in_unified, reterr) < 0)
         goto fail;
     if (brig_sync_send(socks[0], BRIG_SYNC_GO, NULL, 0, -1, reterr) < 0)
         goto fail;
