@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cgroup/cgroup.h"
 #include "core/util.h"
 #include "elabel.h"
 #include "monitor.h"
@@ -317,6 +318,7 @@ out:
 struct start_ctx {
     struct engine *e;
     struct ctr *c;
+    char *trash; /* --rm: the directory left to empty */
 };
 
 /* In the monitor, after the runtime container is gone. */
@@ -329,8 +331,16 @@ static void start_cleanup(void *data, int exit_code)
         /* The monitor closed every fd it did not own: open the stores again. */
         _cleanup_error_ brig_error ignored = NULL;
         if (engine_open(sc->e, &ignored) == 0)
-            (void)ctr_remove(sc->e, sc->c, &ignored);
+            (void)ctr_remove_detach(sc->e, sc->c, &sc->trash, &ignored);
     }
+}
+
+/* --rm: the files go once `run` has its exit code (~1 ms on ext4). */
+static void start_after_report(void *data)
+{
+    struct start_ctx *sc = data;
+    if (sc->trash)
+        ctr_trash_remove(sc->e, sc->trash);
 }
 
 static int config_load(struct ctr *c, json_object **ret, brig_error *reterr)
@@ -386,7 +396,9 @@ int ctr_start(struct engine *e, struct ctr *c, const struct start_opts *so, int 
     }
     monitor_clear_exit(c->dir);
 
-    if (config_load(c, &config, reterr) < 0)
+    if (c->config)
+        config = TAKE_PTR(c->config);
+    else if (config_load(c, &config, reterr) < 0)
         goto out;
     if (elabel_setup(e, c, config, &lab, reterr) < 0)
         goto out;
@@ -403,6 +415,10 @@ int ctr_start(struct engine *e, struct ctr *c, const struct start_opts *so, int 
     }
     if (specgen_resolve_user(config, rootfd, ctr_get_str(c, "Config.User"), reterr) < 0)
         goto out;
+    /* Not held while the container runs: the monitor's lazy unmount frees
+     * the overlay when the last reference goes, and that must be the
+     * monitor's (before it reports the exit), not ours after it. */
+    close(TAKE_FD(rootfd));
     if (config_save(c, config, reterr) < 0)
         goto out;
 
@@ -421,6 +437,7 @@ int ctr_start(struct engine *e, struct ctr *c, const struct start_opts *so, int 
 
     sc.e = e;
     sc.c = c;
+    sc.trash = NULL;
     mo.run_root = e->conf.run_root;
     mo.id = c->id;
     mo.bundle = bundle;
@@ -432,6 +449,8 @@ int ctr_start(struct engine *e, struct ctr *c, const struct start_opts *so, int 
     mo.log_max_files = e->conf.log_max_files;
     mo.cleanup = start_cleanup;
     mo.cleanup_data = &sc;
+    mo.after_report = start_after_report;
+    mo.reap = so->prime;
     /* The monitor owns the container from here on. */
     r = monitor_start(&mo, ret_exit_code, reterr);
     if (r < 0)
@@ -480,7 +499,11 @@ int cmd_run(struct engine *e, int argc, char **argv)
         run_opts_clear(&o);
         return status;
     }
+    /* The kernel's wait before the first cgroup move (cgroup_enter.c)
+     * passes while we create. */
+    so.prime = brig_cgroup_prime();
     if (ctr_create(e, &o, &c, &err) < 0) {
+        brig_cgroup_prime_reap(so.prime);
         run_opts_clear(&o);
         return engine_fail_status(125, &err);
     }
@@ -548,6 +571,7 @@ int cmd_start(struct engine *e, int argc, char **argv)
         return engine_fail("\"brig start\" requires at least 1 argument");
     if (so.attach && argc - optind > 1)
         return engine_fail("start: you cannot attach to more than one container at once");
+    so.prime = brig_cgroup_prime(); /* as in cmd_run */
     for (int i = optind; i < argc; i++) {
         _cleanup_ctr_ struct ctr *c = NULL;
         brig_error err = NULL;
@@ -556,6 +580,7 @@ int cmd_start(struct engine *e, int argc, char **argv)
             status = engine_fail_error(&err);
             continue;
         }
+        so.prime = -1; /* reaped by that start */
         if (so.attach)
             return code;
         printf("%s\n", argv[i]);

@@ -19,6 +19,9 @@
 
 static int rm_rf_at(int parent, const char *name);
 
+/* A removed container's directory, renamed to be emptied at leisure. */
+#define TRASH_PREFIX ".rm-"
+
 static int random_bytes(void *buf, size_t n, brig_error *reterr)
 {
     if (getrandom(buf, n, 0) != (ssize_t)n)
@@ -94,6 +97,8 @@ static void ctr_free_fields(struct ctr *c)
         close(c->lockfd);
     if (c->rec)
         json_object_put(c->rec);
+    if (c->config)
+        json_object_put(c->config);
     free(c->id);
     free(c->dir);
 }
@@ -321,8 +326,9 @@ static int rm_rf_at(int parent, const char *name)
     return unlinkat(parent, name, AT_REMOVEDIR) == 0 || errno == ENOENT ? 0 : -1;
 }
 
-int ctr_remove(struct engine *e, struct ctr *c, brig_error *reterr)
+int ctr_remove_detach(struct engine *e, struct ctr *c, char **ret_trash, brig_error *reterr)
 {
+    _cleanup_free_ char *trash = brig_xasprintf(TRASH_PREFIX "%s", c->id);
     char buf[80];
     ssize_t n = readlinkat(e->names_fd, ctr_name(c), buf, sizeof(buf) - 1);
     if (n > 0) {
@@ -330,7 +336,25 @@ int ctr_remove(struct engine *e, struct ctr *c, brig_error *reterr)
         if (strcmp(buf, c->id) == 0)
             (void)unlinkat(e->names_fd, ctr_name(c), 0);
     }
-    if (rm_rf_at(e->containers_fd, c->id) < 0)
+    /* One rename and the container is gone for everyone (ps skips dot
+     * entries); its files can go after. */
+    if (renameat(e->containers_fd, c->id, e->containers_fd, trash) < 0)
+        return brig_error_errno(reterr, "remove container directory `%s`", c->dir);
+    *ret_trash = TAKE_PTR(trash);
+    return 0;
+}
+
+void ctr_trash_remove(struct engine *e, const char *trash)
+{
+    (void)rm_rf_at(e->containers_fd, trash);
+}
+
+int ctr_remove(struct engine *e, struct ctr *c, brig_error *reterr)
+{
+    _cleanup_free_ char *trash = NULL;
+    if (ctr_remove_detach(e, c, &trash, reterr) < 0)
+        return -1;
+    if (rm_rf_at(e->containers_fd, trash) < 0)
         return brig_error_errno(reterr, "remove container directory `%s`", c->dir);
     return 0;
 }
@@ -512,8 +536,13 @@ int ctr_list(struct engine *e, char ***ret_ids, brig_error *reterr)
     while ((de = readdir(d)) != NULL) {
         struct stat st;
         _cleanup_free_ char *rec = brig_xasprintf("%s/" RECORD, de->d_name);
-        if (de->d_name[0] == '.')
+        if (de->d_name[0] == '.') {
+            /* what a monitor killed while it emptied a removed container
+             * left (if it is still at it, both finish the same job) */
+            if (strncmp(de->d_name, TRASH_PREFIX, strlen(TRASH_PREFIX)) == 0)
+                (void)rm_rf_at(e->containers_fd, de->d_name);
             continue;
+        }
         if (fstatat(e->containers_fd, rec, &st, 0) < 0) {
             if (!store_locked)
                 store_locked = flock(e->containers_fd, LOCK_EX | LOCK_NB) == 0;

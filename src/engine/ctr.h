@@ -25,6 +25,9 @@ struct ctr {
     char *dir;
     json_object *rec;
     int lockfd; /* -1 when not held */
+    /* config.json as create just wrote it, for a start in the same process
+     * (`run`) to use without reading it back; NULL otherwise. */
+    json_object *config;
 };
 
 /* A new container: fresh id, `name` taken (generated when NULL), its
@@ -39,6 +42,12 @@ void ctr_unlock(struct ctr *c);
 /* Remove the name and the directory (the caller made sure nothing runs
  * and nothing is mounted). */
 int ctr_remove(struct engine *e, struct ctr *c, brig_error *reterr);
+/* ctr_remove in two steps: the name and the directory leave at once (the
+ * directory renamed to `*ret_trash`), its files later, with
+ * ctr_trash_remove, where nobody waits for them (the next ps removes a
+ * trash left by a crash). */
+int ctr_remove_detach(struct engine *e, struct ctr *c, char **ret_trash, brig_error *reterr);
+void ctr_trash_remove(struct engine *e, const char *trash);
 int ctr_rename(struct engine *e, struct ctr *c, const char *name, brig_error *reterr);
 void ctr_free(struct ctr *c);
 static inline void ctr_freep(struct ctr **c)

@@ -701,5 +701,7 @@ void monitor_main(const struct monitor_opts *opts, int report, int winch, bool a
         o->cleanup(o->cleanup_data, code);
     unlinkat(dirfd, PID_FILE, 0);
     mon_report(&m, "exit %d", code);
+    if (o->after_report)
+        o->after_report(o->cleanup_data);
     _exit(0);
 }

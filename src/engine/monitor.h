@@ -53,6 +53,12 @@ struct monitor_opts {
      * and the caller undoes its own work. */
     void (*cleanup)(void *data, int exit_code);
     void *cleanup_data;
+    /* Then, after the caller was told the exit code (it may be gone): work
+     * nobody waits for.  May be NULL. */
+    void (*after_report)(void *data);
+    /* A child of the caller to reap once the container runs (by then it
+     * has exited), or -1. */
+    pid_t reap;
 };
 
 /* Start the monitor and, through it, the container.  Detached (attach

@@ -183,6 +183,8 @@ int monitor_start(const struct monitor_opts *o, int *ret_exit_code, brig_error *
         brig_error_set(reterr, 0, "start container `%s`: the monitor said `%s`", o->id, line);
         goto out;
     }
+    if (o->reap > 0)
+        (void)waitpid(o->reap, NULL, WNOHANG); /* done long ago; a zombie until now */
     if (!o->attach) {
         r = 0;
         goto out;

@@ -50,6 +50,7 @@ void storage_unmount(struct ctr *c);
  * callers get the exit code. */
 struct start_opts {
     bool attach, interactive;
+    pid_t prime; /* brig_cgroup_prime()'s child, reaped once the container runs; -1 */
 };
 int ctr_start(struct engine *e, struct ctr *c, const struct start_opts *so, int *ret_exit_code,
               brig_error *reterr);

@@ -653,6 +653,7 @@ int specgen_create(struct engine *e, struct ctr *c, const struct brig_image *img
             brig_write_file_atomic_at(AT_FDCWD, path, txt, strlen(txt), 0600, reterr) < 0)
             goto out;
     }
+    c->config = json_object_get(config);
     r = 0;
 out:
     json_object_put(config);

@@ -3,6 +3,7 @@
  * copy of the layers where overlayfs is unavailable. */
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -140,6 +141,7 @@ int storage_mount(struct engine *e, struct ctr *c, const char *mount_label, brig
     const char *merged = ctr_get_str(c, "GraphDriver.Data.MergedDir");
     _cleanup_free_ char *rel = NULL, *dir = NULL, *data = NULL, *ctx = NULL;
     _cleanup_close_ int cwd = -1;
+    bool volatile_;
     int r;
 
     (void)e;
@@ -153,8 +155,19 @@ int storage_mount(struct engine *e, struct ctr *c, const char *mount_label, brig
     if (mount_label)
         ctx = brig_xasprintf(",context=\"%s\"", mount_label);
     rel = lower_relative(lower, &dir);
-    data = brig_xasprintf("lowerdir=%s,upperdir=%s,workdir=%s%s", rel ? rel : lower, upper, work,
-                          ctx ? ctx : "");
+    /* --rm: nothing of the upper dir outlives the container, so skip
+     * overlay's syncs (podman does the same): its unmount, on the path of
+     * every `run --rm`, drops from ~0.9 to ~0.1 ms here.  A volatile
+     * mount leaves work/work/incompat/volatile, and overlay refuses that
+     * workdir until it is gone: a --rm container restarted after a crash. */
+    volatile_ = ctr_get_bool(c, "HostConfig.AutoRemove");
+    if (volatile_) {
+        _cleanup_free_ char *mark = brig_xasprintf("%s/work/incompat/volatile", work);
+        if (rmdir(mark) == 0)
+            (void)rmdir(dirname(mark));
+    }
+    data = brig_xasprintf("lowerdir=%s,upperdir=%s,workdir=%s%s%s", rel ? rel : lower, upper, work,
+                          ctx ? ctx : "", volatile_ ? ",volatile" : "");
     if (strlen(data) >= 4096)
         return brig_error_set(reterr, 0,
                               "mount rootfs of `%s`: the image has too many layers for one "
@@ -166,6 +179,11 @@ int storage_mount(struct engine *e, struct ctr *c, const char *mount_label, brig
             return brig_error_errno(reterr, "mount rootfs of `%s`: enter `%s`", ctr_name(c), dir);
     }
     r = mount("overlay", merged, "overlay", MS_NODEV, data);
+    if (r < 0 && errno == EINVAL && volatile_) {
+        /* before Linux 5.10: the same without it */
+        data[strlen(data) - strlen(",volatile")] = '\0';
+        r = mount("overlay", merged, "overlay", MS_NODEV, data);
+    }
     if (r < 0)
         brig_error_errno(reterr, "mount overlay rootfs of `%s` on `%s`", ctr_name(c), merged);
     if (cwd >= 0 && fchdir(cwd) < 0 && r == 0) {

@@ -412,6 +412,10 @@ teardown_file() {
     ok ps -a
     [ ! -e "$d/$id" ]
     [[ "$output" != *0123456789ab* ]]
+    # What a monitor killed while it emptied a removed --rm container left.
+    mkdir -p "$d/.rm-$id/upper/a/b" && touch "$d/.rm-$id/upper/a/b/f"
+    ok ps -a
+    [ ! -e "$d/.rm-$id" ]
     # The status of a container whose monitor died before recording the
     # end names no time (the zero time would read "2026 years ago").
     ok run -d --name nomon busybox sleep 1000

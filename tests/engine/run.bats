@@ -25,6 +25,17 @@ teardown_file() {
     [ -z "$(ls "$BRIG_STORAGE_ROOT/containers")" ]
 }
 
+@test "run --rm mounts its overlay volatile (no syncs for a throwaway upper); a kept container's is not" {
+    ok run --rm busybox awk '$5 == "/" { print $NF }' /proc/self/mountinfo
+    [[ "$output" == *volatile* ]]
+    ok run --name keeps busybox awk '$5 == "/" { print $NF }' /proc/self/mountinfo
+    [[ "$output" != *volatile* ]]
+    # create --rm, then start: the same; and nothing is left afterwards.
+    ok create --rm --name once busybox true
+    ok start -a once
+    [ "$(ls "$BRIG_STORAGE_ROOT/containers")" = "$("$BRIG" inspect -f '{{.Id}}' keeps 3>&-)" ]
+}
+
 @test "run: the container's exit code is brig's exit code" {
     b run --rm busybox sh -c 'exit 3'
     [ "$status" -eq 3 ]
