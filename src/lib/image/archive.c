@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "core/util.h"
+#include "image/archive_dl.h"
 #include "image/image_internal.h"
 #include "image/store_internal.h"
 
@@ -161,6 +162,8 @@ static la_ssize_t outer_src_read(struct archive *a, void *cookie, const void **b
 /* The whole tarball, front to back. */
 static int read_tarball(struct load *l, const char *path, brig_error *reterr)
 {
+    if (brig_archive_load(reterr) < 0)
+        return -1;
     struct archive *a = archive_read_new();
     struct archive_entry *ae;
     _cleanup_free_ char *buf = brig_xmalloc0(OUTER_BLOCK);

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "core/util.h"
+#include "image/archive_dl.h"
 #include "image/image_internal.h"
 
 #define SRC_BUF (1 << 20)
@@ -498,6 +499,8 @@ int image_unpack_layer(int dirfd, struct image_source *src, int flags, const cha
     struct archive_entry *e;
     int r, ret = -1;
 
+    if (brig_archive_load(reterr) < 0)
+        return -1;
     u.root = geteuid() == 0;
     image_sha256_init(&u.blob);
     image_sha256_init(&u.diff);
