@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <json-c/printbuf.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -303,6 +304,21 @@ static int ulimit_json(const char *spec, json_object *rlimits, brig_error *reter
 
 /* ---- seccomp ---- */
 
+/* A placeholder object that prints as the JSON text it holds. */
+static int raw_json_print(json_object *o, struct printbuf *pb, int level, int flags)
+{
+    const char *text = json_object_get_userdata(o);
+    (void)level;
+    (void)flags;
+    return printbuf_memappend(pb, text, (int)strlen(text));
+}
+
+static void raw_json_free(json_object *o, void *userdata)
+{
+    (void)o;
+    free(userdata);
+}
+
 static int seccomp_build(struct engine *e, const struct run_opts *o, uint64_t caps,
                          json_object *linux_, json_object *hostcfg, brig_error *reterr)
 {
@@ -328,11 +344,12 @@ static int seccomp_build(struct engine *e, const struct run_opts *o, uint64_t ca
         len = strlen(text);
         json_object_object_add(hostcfg, "SeccompProfile", json_object_new_string("builtin"));
     }
-    if (brig_seccomp_profile_to_oci(text, len, caps, &oci, reterr) < 0)
+    if (brig_seccomp_profile_to_oci_cached(e->run_fd, text, len, caps, &oci, reterr) < 0)
         return profile ? brig_error_wrap(reterr, "`%s`", profile) : -1;
-    sc = json_tokener_parse(oci);
-    if (sc == NULL)
-        return brig_error_set(reterr, 0, "seccomp profile: conversion produced invalid JSON");
+    /* The converted text goes into config.json as it is: parsing it into
+     * objects only to print them again was most of what remained. */
+    sc = json_object_new_object();
+    json_object_set_serializer(sc, raw_json_print, TAKE_PTR(oci), raw_json_free);
     json_object_object_add(linux_, "seccomp", sc);
     return 0;
 }

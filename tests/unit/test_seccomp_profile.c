@@ -3,6 +3,9 @@
  * brig_seccomp_compile) and brig's default profile loaded in a child to
  * prove what it allows, refuses with EPERM and answers with ENOSYS. */
 #include <errno.h>
+#include <stdio.h>
+#include <fcntl.h>
+#include <dirent.h>
 #include <json-c/json.h>
 #include <linux/capability.h>
 #include <linux/sched.h>
@@ -436,6 +439,75 @@ static void test_unknown_syscall_names_load(void **state)
     brig_spec_free(spec);
 }
 
+/* The cache gives what the conversion gives, per caps, and a file whose
+ * key does not match (another profile that hashed alike, or damage) is
+ * never used. */
+static void test_cached_conversion(void **state)
+{
+    char dir[] = "/tmp/brig-oci-cache-XXXXXX";
+    const char *text = brig_seccomp_default_profile();
+    uint64_t caps[] = {0, 1ULL << CAP_SYS_ADMIN};
+    brig_error err = NULL;
+    int dirfd;
+
+    (void)state;
+    assert_non_null(mkdtemp(dir));
+    dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    assert_true(dirfd >= 0);
+    for (size_t i = 0; i < 2; i++) {
+        char *want = NULL, *miss = NULL, *hit = NULL;
+        assert_int_equal(brig_seccomp_profile_to_oci(text, strlen(text), caps[i], &want, &err), 0);
+        assert_int_equal(
+            brig_seccomp_profile_to_oci_cached(dirfd, text, strlen(text), caps[i], &miss, &err), 0);
+        assert_int_equal(
+            brig_seccomp_profile_to_oci_cached(dirfd, text, strlen(text), caps[i], &hit, &err), 0);
+        assert_string_equal(miss, want);
+        assert_string_equal(hit, want);
+        free(want);
+        free(miss);
+        free(hit);
+    }
+    /* One file per caps set; damage every key: a miss, recomputed. */
+    {
+        DIR *d = opendir(dir);
+        struct dirent *de;
+        char *p, *want = NULL, *got = NULL;
+        int n = 0;
+        assert_non_null(d);
+        closedir(d);
+        p = brig_xasprintf("%s/@seccomp", dir);
+        d = opendir(p);
+        assert_non_null(d);
+        while ((de = readdir(d)) != NULL) {
+            if (strncmp(de->d_name, "oci-", 4) != 0)
+                continue;
+            char *f = brig_xasprintf("%s/%s", p, de->d_name);
+            FILE *fp = fopen(f, "r+");
+            assert_non_null(fp);
+            fseek(fp, 30, SEEK_SET); /* inside the key */
+            fputc('#', fp);
+            fclose(fp);
+            free(f);
+            n++;
+        }
+        closedir(d);
+        free(p);
+        assert_int_equal(n, 2);
+        assert_int_equal(brig_seccomp_profile_to_oci(text, strlen(text), 0, &want, &err), 0);
+        assert_int_equal(
+            brig_seccomp_profile_to_oci_cached(dirfd, text, strlen(text), 0, &got, &err), 0);
+        assert_string_equal(got, want);
+        free(want);
+        free(got);
+    }
+    close(dirfd);
+    {
+        char *cmd = brig_xasprintf("rm -rf '%s'", dir);
+        assert_int_equal(system(cmd), 0);
+        free(cmd);
+    }
+}
+
 static void test_errors(void **state)
 {
     assert_err("{", "seccomp profile: invalid JSON at byte 1: unexpected end of input");
@@ -497,6 +569,7 @@ int main(void)
         cmocka_unit_test(test_includes_excludes),
         cmocka_unit_test(test_oci_object_passes_through),
         cmocka_unit_test(test_unknown_syscall_names_load),
+        cmocka_unit_test(test_cached_conversion),
         cmocka_unit_test(test_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
