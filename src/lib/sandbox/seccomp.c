@@ -343,16 +343,6 @@ static char *cache_key(const struct brig_spec_seccomp *sc, size_t *ret_len)
     return key;
 }
 
-static uint64_t fnv1a(const char *s, size_t n)
-{
-    uint64_t h = 0xcbf29ce484222325ULL;
-    for (size_t i = 0; i < n; i++) {
-        h ^= (unsigned char)s[i];
-        h *= 0x100000001b3ULL;
-    }
-    return h;
-}
-
 static struct brig_seccomp_filter *cache_read(int rootfd, const char *name, const char *key,
                                               size_t klen)
 {
@@ -407,7 +397,7 @@ int brig_seccomp_compile_cached(int rootfd, const struct brig_spec_seccomp *sc,
     _cleanup_free_ char *key = cache_key(sc, &klen);
     char name[32];
 
-    snprintf(name, sizeof(name), "%016llx", (unsigned long long)fnv1a(key, klen));
+    snprintf(name, sizeof(name), "%016llx", (unsigned long long)brig_fnv1a64(key, klen));
     if (rootfd >= 0 && sc->listener_path == NULL && (*ret = cache_read(rootfd, name, key, klen)))
         return 0;
     if (brig_seccomp_compile(sc, ret, reterr) < 0)

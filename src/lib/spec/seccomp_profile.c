@@ -458,16 +458,6 @@ int brig_seccomp_profile_to_oci(const char *profile, size_t len, uint64_t caps, 
 #define OCI_CACHE_DIR "@seccomp"
 #define OCI_CACHE_MAGIC "brig-seccomp-oci 1 "
 
-static uint64_t oci_cache_hash(const char *s, size_t n)
-{
-    uint64_t h = 0xcbf29ce484222325ULL; /* FNV-1a: a file name, not a proof */
-    for (size_t i = 0; i < n; i++) {
-        h ^= (unsigned char)s[i];
-        h *= 0x100000001b3ULL;
-    }
-    return h;
-}
-
 int brig_seccomp_profile_to_oci_cached(int dirfd, const char *profile, size_t len, uint64_t caps,
                                        char **ret_json, brig_error *reterr)
 {
@@ -486,7 +476,7 @@ int brig_seccomp_profile_to_oci_cached(int dirfd, const char *profile, size_t le
                          (int)len, profile);
     klen = strlen(key);
     path =
-        brig_xasprintf(OCI_CACHE_DIR "/oci-%016llx", (unsigned long long)oci_cache_hash(key, klen));
+        brig_xasprintf(OCI_CACHE_DIR "/oci-%016llx", (unsigned long long)brig_fnv1a64(key, klen));
     if (brig_read_file_at(dirfd, path, 16 << 20, &buf, &blen, &ignored) == 0) {
         char head[64];
         hlen = snprintf(head, sizeof(head), OCI_CACHE_MAGIC "%zu\n", klen);
