@@ -5,8 +5,12 @@
 #
 #   (a) `run --rm --network none IMG /bin/true`, sequentially: brig, podman,
 #       and brig-runtime alone (`run` + its automatic delete) on a bundle
-#       whose rootfs is the same tarball unpacked.
-#       Targets: brig <= 0.1x podman; brig - brig-runtime <= 5 ms.
+#       whose rootfs is the same tarball unpacked and whose config.json is
+#       the one brig writes for that command (so the difference is the
+#       engine's work, not the container's); and, for reference,
+#       brig-runtime on scripts/mkbundle.sh's minimal config (no seccomp
+#       filter, no /etc binds).
+#       Targets: brig <= 0.1x podman; brig - brig-runtime <= 5 ms (means).
 #   (b) peak RSS (/usr/bin/time -v) of the `run` command the user types:
 #       the largest of that process and the children it waits for (brig's
 #       monitor and podman's conmon are daemonised and not counted).
@@ -23,7 +27,8 @@
 # the machine, wall times grow for everyone and the ratios are what hold.
 #
 #   bench/engine.sh [BUILD_DIR]      (run as root)
-#   BENCH_RUNS (30) runs per command in (a); BENCH_LOAD_RUNS (10) in (c).
+#   BENCH_RUNS (30) runs per command in (a); BENCH_LOAD_RUNS (10) in (c);
+#   BENCH_ON_DISK=1: (a)'s stores and bundles on the disk, not a tmpfs.
 #
 # The image: Debian's static busybox (scripts/mkbundle.sh --rootfs-only) as
 # one rootfs tarball, given to `podman import` and `brig import` alike.
@@ -92,7 +97,20 @@ if [ "${BRIG_BENCH_INNER:-}" != 1 ]; then
 fi
 
 work=$BRIG_BENCH_WORK
-mkdir -p "$work/varlib" "$work/podman/tmp" "$work/tmp"
+# Stores and bundles on a tmpfs (private to this namespace), unless
+# BENCH_ON_DISK=1 puts (a)'s on the disk under /var/tmp.  This machine's
+# page cache is trimmed behind our back (a VM whose free memory is handed
+# back to the host): ext4's metadata blocks go, and creating or removing a
+# file then waits for a disk read (ext4_create -> recently_deleted ->
+# find_get_block, vfs_rmdir -> io_schedule).  Each `run` creates and
+# removes some twenty files, so on the disk the figure swung threefold
+# between two runs of this script (brig 15 -> 50 ms, podman 150 -> 210 ms)
+# with the cache, not with the engines.
+mem="$work/mem"
+mkdir -p "$mem"
+mount -t tmpfs -o size=3g,mode=0700 tmpfs "$mem"
+if [ "${BENCH_ON_DISK:-0}" = 1 ]; then s="$work/a"; else s="$mem/a"; fi
+mkdir -p "$work/varlib" "$s/podman/tmp" "$work/tmp"
 if [ -e /sys/fs/cgroup/unified/cgroup.controllers ] &&
    [ "$(stat -f -c %T /sys/fs/cgroup)" != cgroup2fs ]; then
     : >"$work/empty"
@@ -102,17 +120,17 @@ mount --bind "$work/varlib" /var/lib/containers
 
 export TMPDIR="$work/tmp"
 export CONTAINERS_CONF="$top/bench/podman-containers.conf"
-export CONTAINERS_STORAGE_CONF="$work/podman/storage.conf"
+export CONTAINERS_STORAGE_CONF="$work/storage.conf"
 cat >"$CONTAINERS_STORAGE_CONF" <<EOF
 [storage]
 driver = "overlay"
-graphroot = "$work/podman/root"
-runroot = "$work/podman/run"
+graphroot = "$s/podman/root"
+runroot = "$s/podman/run"
 EOF
-podman=(podman --root "$work/podman/root" --runroot "$work/podman/run"
-    --tmpdir "$work/podman/tmp" --storage-driver overlay)
-export BRIG_STORAGE_ROOT="$work/brig/storage"
-export BRIG_RUN_ROOT="$work/brig/run"
+podman=(podman --root "$s/podman/root" --runroot "$s/podman/run"
+    --tmpdir "$s/podman/tmp" --storage-driver overlay)
+export BRIG_STORAGE_ROOT="$s/brig/storage"
+export BRIG_RUN_ROOT="$s/brig/run"
 
 # step MSG CMD...: run CMD with its output kept; on failure show it and stop.
 step() {
@@ -136,24 +154,40 @@ tar_repro "$work/busybox.tar" "$work/src/rootfs"
 step "podman import" "${podman[@]}" import "$work/busybox.tar" "$img"
 step "brig import" "$brig" import "$work/busybox.tar" "$img"
 
-mkdir -p "$work/bundle/rootfs"
-tar -C "$work/bundle/rootfs" -xf "$work/busybox.tar"
-"$top/scripts/mkbundle.sh" --shared-rootfs "$work/bundle/rootfs" "$work/bundle" >/dev/null
-jq '.process.args = ["/bin/true"] | .root = {path: "rootfs", readonly: false}' \
-    "$work/bundle/config.json" >"$work/c" && mv "$work/c" "$work/bundle/config.json"
+mkdir -p "$s/bundle/rootfs"
+tar -C "$s/bundle/rootfs" -xf "$work/busybox.tar"
+# brig-runtime runs the container brig runs: the config.json that `brig
+# create` writes for the same command (brig's seccomp profile, its /etc
+# binds, masked paths), on the unpacked rootfs.  The difference of the two
+# is then the engine's own work (store, overlay, monitor, records), not
+# the container's.  The created container stays, so its /etc files do.
+cid=$("$brig" create --name brig-bench-config --network none "$img" /bin/true) ||
+    die "brig create failed"
+cfg="$BRIG_STORAGE_ROOT/containers/$cid/bundle/config.json"
+[ -f "$cfg" ] || die "no \`$cfg\` after \`brig create\`"
+jq '.root = {path: "rootfs", readonly: false} | del(.linux.cgroupsPath) | del(.annotations)' \
+    "$cfg" >"$s/bundle/config.json"
+# For reference, the same rootfs under scripts/mkbundle.sh's minimal config
+# (no seccomp filter, no /etc binds): what those cost a container.
+mkdir -p "$s/bundle-min"
+"$top/scripts/mkbundle.sh" --shared-rootfs "$s/bundle/rootfs" "$s/bundle-min" >/dev/null
+jq --arg r "$s/bundle/rootfs" '.process.args = ["/bin/true"] | .root = {path: $r, readonly: false}' \
+    "$s/bundle-min/config.json" >"$work/c" && mv "$work/c" "$s/bundle-min/config.json"
 
 brig_run=("$brig" run --rm --network none "$img" /bin/true)
 podman_run=("${podman[@]}" run --rm --network none "$img" /bin/true)
-rt_run=("$runtime" --root "$work/rt" run --bundle "$work/bundle" bench)
+rt_run=("$runtime" --root "$s/rt" run --bundle "$s/bundle" bench)
+rt_min_run=("$runtime" --root "$s/rt" run --bundle "$s/bundle-min" bench-min)
 step "brig run" "${brig_run[@]}"
 step "podman run" "${podman_run[@]}"
 step "brig-runtime run" "${rt_run[@]}"
+step "brig-runtime run (minimal config)" "${rt_min_run[@]}"
 # The container's exit status reaches the caller.
 "$brig" run --rm --network none "$img" /bin/sh -c 'exit 3' >/dev/null 2>&1 && st=0 || st=$?
 [ "$st" = 3 ] || die "\`brig run ... sh -c 'exit 3'\` exited $st, not 3"
 
 echo "brig $("$brig" --version 2>/dev/null | head -1 | awk '{print $NF}'), podman $(podman --version | awk '{print $NF}'), crun $(crun --version | head -1 | awk '{print $NF}'), hyperfine $(hyperfine --version | awk '{print $NF}')"
-echo "host: $(nproc) cores, kernel $(uname -r), load average $(cut -d' ' -f1-3 /proc/loadavg); $runs runs per command in (a), $load_runs in (c)"
+echo "host: $(nproc) cores, kernel $(uname -r), load average $(cut -d' ' -f1-3 /proc/loadavg); $runs runs per command in (a), $load_runs in (c); (a)'s stores on $(if [ "${BENCH_ON_DISK:-0}" = 1 ]; then echo "the disk ($(stat -f -c %T "$work"))"; else echo "a tmpfs (BENCH_ON_DISK=1: on the disk)"; fi)"
 echo
 
 # --- (a) run /bin/true --------------------------------------------------------
@@ -161,7 +195,8 @@ q() { printf '%q ' "$@"; }
 hyperfine -N --warmup 3 --runs "$runs" --export-json "$work/run.json" \
     -n brig "$(q "${brig_run[@]}")" \
     -n podman "$(q "${podman_run[@]}")" \
-    -n brig-runtime "$(q "${rt_run[@]}")" >"$work/hf-run.log" 2>&1 ||
+    -n brig-runtime "$(q "${rt_run[@]}")" \
+    -n brig-runtime-min "$(q "${rt_min_run[@]}")" >"$work/hf-run.log" 2>&1 ||
     { cat "$work/hf-run.log" >&2; die "hyperfine (run) failed"; }
 
 # --- (b) peak RSS -------------------------------------------------------------
@@ -185,7 +220,11 @@ rnd() { # rnd BYTES SEED
     head -c "$1" /dev/zero |
         openssl enc -aes-128-ctr -nosalt -K "$(printf '%032x' "$2")" -iv "$(printf '%032x' 0)"
 }
-L="$work/layers"
+# Everything of (c), its sources, the archive and both load stores, on the
+# tmpfs whatever BENCH_ON_DISK says: 10,000 small files made and deleted on
+# the disk slowed the next benchmark's (a) threefold for every engine, and
+# (c)'s own figure would be ext4's inode allocator, not the engine.
+L="$mem/layers"
 mkdir -p "$L/2/data/big" "$L/3/data/small" "$L/4/data/big" "$L/4/data/small"
 for i in 1 2 3 4 5 6 7 8; do rnd $((8 << 20)) "$i" >"$L/2/data/big/blob$i"; done
 for d in $(seq -w 0 99); do # 100 dirs x 100 files of 2,000 bytes
@@ -194,31 +233,22 @@ for d in $(seq -w 0 99); do # 100 dirs x 100 files of 2,000 bytes
 done
 rnd $((10 << 20)) 99 >"$L/4/data/big/blob1"  # replaces a file of layer 2
 : >"$L/4/data/small/.wh.d99"                    # deletes a directory of layer 3
-for i in 2 3 4; do tar_repro "$work/layer$i.tar" "$L/$i"; done
+for i in 2 3 4; do tar_repro "$mem/layer$i.tar" "$L/$i"; done
 rm -rf "$L"
-step "umoci init" umoci init --layout "$work/oci"
-step "umoci new" umoci new --image "$work/oci:load"
-for t in "$work/busybox.tar" "$work/layer2.tar" "$work/layer3.tar" "$work/layer4.tar"; do
-    step "umoci raw add-layer" umoci raw add-layer --image "$work/oci:load" "$t"
+step "umoci init" umoci init --layout "$mem/oci"
+step "umoci new" umoci new --image "$mem/oci:load"
+for t in "$work/busybox.tar" "$mem/layer2.tar" "$mem/layer3.tar" "$mem/layer4.tar"; do
+    step "umoci raw add-layer" umoci raw add-layer --image "$mem/oci:load" "$t"
 done
-rm -f "$work"/layer?.tar
-step "umoci config" umoci config --image "$work/oci:load" --config.cmd /bin/sh
-step "skopeo copy" skopeo copy --quiet "oci:$work/oci:load" \
-    "docker-archive:$work/load.tar:$load_img"
-rm -rf "$work/oci"
-load_bytes=$(stat -c %s "$work/load.tar")
+rm -f "$mem"/layer?.tar
+step "umoci config" umoci config --image "$mem/oci:load" --config.cmd /bin/sh
+step "skopeo copy" skopeo copy --quiet "oci:$mem/oci:load" \
+    "docker-archive:$mem/load.tar:$load_img"
+rm -rf "$mem/oci"
+load_bytes=$(stat -c %s "$mem/load.tar")
 
-# The archive and both load stores on a tmpfs (private to this namespace):
-# on this host's churned ext4, creating 10,000 files right after the
-# previous run deleted 10,000 costs seconds of kernel time in the inode
-# allocator (recently_deleted, find_inode_bit), and that, not the engine,
-# would be the figure.
-mem="$work/mem"
-mkdir -p "$mem"
-mount -t tmpfs -o size=2g,mode=0700 tmpfs "$mem"
-mv "$work/load.tar" "$mem/load.tar"
 podman_l=(podman --root "$mem/podman/root" --runroot "$mem/podman/run"
-    --tmpdir "$work/podman/tmp" --storage-driver overlay)
+    --tmpdir "$s/podman/tmp" --storage-driver overlay)
 
 # Each run loads into an emptied store: brig's is removed (a store with no
 # image holds nothing else), podman's images are removed by podman.
@@ -248,9 +278,10 @@ jq -r -s --argjson rb "$rss_brig" --argjson rp "$rss_podman" --argjson rr "$rss_
   | ($run.brig.mean / $run.podman.mean) as $ratio
   | (($run.brig.mean - $run["brig-runtime"].mean) * 1000) as $over
   | ($bytes / 1e6) as $mb
-  | "(a) run --rm /bin/true, per container   wall ms (± sd)",
-    ( ["brig", "podman", "brig-runtime"][] as $n
-      | "    \($n | pad(14))                      \($run[$n].mean | ms | pad(8)) ± \($run[$n].stddev | ms)" ),
+  | "(a) run --rm /bin/true, per container      wall ms: mean (± sd)   median",
+    ( [["brig", "brig"], ["podman", "podman"], ["brig-runtime", "brig-runtime, brig'"'"'s config"],
+       ["brig-runtime-min", "brig-runtime, minimal config"]][] as [$n, $what]
+      | "    \($what | pad(32))    \($run[$n].mean | ms | pad(8)) ± \($run[$n].stddev | ms | pad(6))  \($run[$n].median | ms)" ),
     "    brig/podman          wall \($ratio | r3)   (target <= 0.1: \(if $ratio <= 0.1 then "met" else "NOT met" end))",
     "    brig - brig-runtime  wall \($over | r2) ms   (target <= 5 ms: \(if $over <= 5 then "met" else "NOT met" end))",
     "",
