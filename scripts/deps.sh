@@ -10,7 +10,7 @@ for set in "$@"; do
     case "$set" in
     build) pkgs="$pkgs gcc make meson ninja-build pkg-config libjson-c-dev libseccomp-dev libselinux1-dev libsepol-dev libarchive-dev libsemanage-dev libaudit-dev" ;;
     demo) pkgs="$pkgs busybox-static jq" ;;
-    check) pkgs="$pkgs libcmocka-dev bats busybox-static clang libclang-rt-14-dev jq iproute2 util-linux procps skopeo umoci podman" ;;
+    check) pkgs="$pkgs libcmocka-dev bats busybox-static clang libclang-rt-14-dev jq iproute2 util-linux procps strace skopeo umoci podman" ;;
     bench) pkgs="$pkgs crun runc podman skopeo umoci openssl hyperfine time busybox-static jq util-linux" ;;
     vm) pkgs="$pkgs qemu-system-x86 cpio kmod mmdebstrap e2fsprogs busybox-static" ;;
     *) echo "deps.sh: unknown package set \`$set\`" >&2; exit 2 ;;

@@ -40,7 +40,7 @@ static bool overlay_available(const char *scratch_dir)
 int storage_prepare(struct engine *e, struct ctr *c, const struct brig_image *img,
                     brig_error *reterr)
 {
-    static const char *const dirs[] = {"upper", "work", "bundle", "bundle/rootfs", "empty"};
+    static const char *const dirs[] = {"upper", "work", "bundle", "bundle/rootfs"};
     json_object *gd = json_object_new_object(), *data = json_object_new_object();
     _cleanup_free_ char *lower = NULL, *upper = NULL, *work = NULL, *merged = NULL;
     bool overlay =
@@ -77,8 +77,11 @@ int storage_prepare(struct engine *e, struct ctr *c, const struct brig_image *im
         lower = next;
         n++;
     }
-    if (n == 0)
+    if (n == 0) { /* overlayfs wants a lower dir: an empty one */
         lower = brig_xasprintf("%s/empty", c->dir);
+        if (mkdir(lower, 0700) < 0 && errno != EEXIST)
+            return brig_error_errno(reterr, "create `%s`", lower);
+    }
     upper = brig_xasprintf("%s/upper", c->dir);
     work = brig_xasprintf("%s/work", c->dir);
     /* The merged root takes its owner and mode from the upper dir: give it

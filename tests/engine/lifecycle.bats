@@ -427,3 +427,24 @@ teardown_file() {
     [[ "$line" == *"Exited (-1)   "* ]]
     [[ "$line" != *"years ago"* ]]
 }
+
+@test "a run killed between its create and its start leaves a directory the next ps collects, name and all" {
+    command -v strace >/dev/null || skip "strace is not installed (scripts/deps.sh check installs it)"
+    local d=$BRIG_STORAGE_ROOT/containers
+    # `run` writes no record before its start: kill it at its first
+    # mount(2), the overlay's, when the directory, its lock, its name and
+    # its /etc files exist and nothing else does.
+    run strace -f -o /dev/null -e trace=mount -e inject=mount:signal=SIGKILL:when=1 \
+        "$BRIG" run --rm --name halfmade busybox true
+    [ "$status" -ne 0 ]
+    [ -L "$BRIG_STORAGE_ROOT/names/halfmade" ]
+    id=$(readlink "$BRIG_STORAGE_ROOT/names/halfmade")
+    [ -d "$d/$id" ] && [ ! -e "$d/$id/record.json" ]
+    ok ps -a
+    [[ "$output" != *halfmade* ]]
+    [ ! -e "$d/$id" ]
+    [ ! -e "$BRIG_STORAGE_ROOT/names/halfmade" ]
+    # The name is free again, and nothing is mounted on the way.
+    ok run --rm --name halfmade busybox true
+    ! grep -q "$id" /proc/self/mountinfo
+}
