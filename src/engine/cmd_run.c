@@ -277,32 +277,7 @@ int run_opts_parse(struct run_opts *o, bool is_run, int argc, char **argv, int *
 
 /* ---- create ---- */
 
-static int config_load(struct ctr *c, json_object **ret, brig_error *reterr)
-{
-    _cleanup_free_ char *path = brig_xasprintf("%s/bundle/config.json", c->dir), *buf = NULL;
-    size_t len;
-    if (brig_read_file_at(AT_FDCWD, path, 16 << 20, &buf, &len, reterr) < 0)
-        return -1;
-    *ret = json_tokener_parse(buf);
-    if (*ret == NULL)
-        return brig_error_set(reterr, 0, "`%s`: not valid JSON", path);
-    return 0;
-}
-
-static int config_save(struct ctr *c, json_object *config, brig_error *reterr)
-{
-    _cleanup_free_ char *path = brig_xasprintf("%s/bundle/config.json", c->dir);
-    const char *txt = json_object_to_json_string_ext(config, JSON_C_TO_STRING_PLAIN |
-                                                                 JSON_C_TO_STRING_NOSLASHESCAPE);
-    return brig_write_file_atomic_at(AT_FDCWD, path, txt, strlen(txt), 0600, reterr);
-}
-
-/* `run` passes for_run: the config and the record are written once, by
- * ctr_start, not here and again there (two files fewer to make on every
- * run).  Until then the directory holds no record, like a create in
- * progress: its lock keeps `ps` from collecting it, and a run killed before
- * the start is collected like one. */
-static int ctr_create(struct engine *e, const struct run_opts *o, bool for_run, struct ctr **ret,
+static int ctr_create(struct engine *e, const struct run_opts *o, struct ctr **ret,
                       brig_error *reterr)
 {
     struct brig_image_store *store;
@@ -323,9 +298,8 @@ static int ctr_create(struct engine *e, const struct run_opts *o, bool for_run, 
     json_object_object_add(c->rec, "LogPath", json_object_new_string(logpath));
     json_object_object_add(c->rec, "Driver", json_object_new_string("overlay"));
     json_object_object_add(c->rec, "RestartCount", json_object_new_int(0));
-    /* config.json before the record: a container with a record is whole */
     if (storage_prepare(e, c, img, reterr) < 0 || specgen_create(e, c, img, o, reterr) < 0 ||
-        (!for_run && (config_save(c, c->config, reterr) < 0 || ctr_save(c, reterr) < 0))) {
+        ctr_save(c, reterr) < 0) {
         _cleanup_error_ brig_error ignored = NULL;
         (void)ctr_remove(e, c, &ignored);
         ctr_free(c);
@@ -367,6 +341,26 @@ static void start_after_report(void *data)
     struct start_ctx *sc = data;
     if (sc->trash)
         ctr_trash_remove(sc->e, sc->trash);
+}
+
+static int config_load(struct ctr *c, json_object **ret, brig_error *reterr)
+{
+    _cleanup_free_ char *path = brig_xasprintf("%s/bundle/config.json", c->dir), *buf = NULL;
+    size_t len;
+    if (brig_read_file_at(AT_FDCWD, path, 16 << 20, &buf, &len, reterr) < 0)
+        return -1;
+    *ret = json_tokener_parse(buf);
+    if (*ret == NULL)
+        return brig_error_set(reterr, 0, "`%s`: not valid JSON", path);
+    return 0;
+}
+
+static int config_save(struct ctr *c, json_object *config, brig_error *reterr)
+{
+    _cleanup_free_ char *path = brig_xasprintf("%s/bundle/config.json", c->dir);
+    const char *txt = json_object_to_json_string_ext(config, JSON_C_TO_STRING_PLAIN |
+                                                                 JSON_C_TO_STRING_NOSLASHESCAPE);
+    return brig_write_file_atomic_at(AT_FDCWD, path, txt, strlen(txt), 0600, reterr);
 }
 
 int ctr_start(struct engine *e, struct ctr *c, const struct start_opts *so, int *ret_exit_code,
@@ -483,7 +477,7 @@ int cmd_create(struct engine *e, int argc, char **argv)
         run_opts_clear(&o);
         return status;
     }
-    if (ctr_create(e, &o, false, &c, &err) < 0) {
+    if (ctr_create(e, &o, &c, &err) < 0) {
         run_opts_clear(&o);
         return engine_fail_status(125, &err);
     }
@@ -508,7 +502,7 @@ int cmd_run(struct engine *e, int argc, char **argv)
     /* The kernel's wait before the first cgroup move (cgroup_enter.c)
      * passes while we create. */
     so.prime = brig_cgroup_prime();
-    if (ctr_create(e, &o, true, &c, &err) < 0) {
+    if (ctr_create(e, &o, &c, &err) < 0) {
         brig_cgroup_prime_reap(so.prime);
         run_opts_clear(&o);
         return engine_fail_status(125, &err);

@@ -27,9 +27,8 @@ void run_opts_clear(struct run_opts *o);
  * status > 0 after printing (bad flag, -h). */
 int run_opts_parse(struct run_opts *o, bool is_run, int argc, char **argv, int *ret_status);
 
-/* Build the record (docker inspect's shape) and the OCI config (c->config,
- * not written) for a new container from the image and the options
- * (specgen.c). */
+/* Build the record (docker inspect's shape) and bundle/config.json for a new
+ * container from the image and the options (specgen.c). */
 int specgen_create(struct engine *e, struct ctr *c, const struct brig_image *img,
                    const struct run_opts *o, brig_error *reterr);
 

@@ -660,7 +660,16 @@ int specgen_create(struct engine *e, struct ctr *c, const struct brig_image *img
     ann = specgen_obj_child(config, "annotations");
     json_object_object_add(ann, "io.brig.engine.name", json_object_new_string(ctr_name(c)));
 
-    /* The caller writes it (create) or keeps it for start (run). */
+    /* written last: a half-made container has no config.json */
+    {
+        _cleanup_free_ char *bundle = brig_xasprintf("%s/bundle", c->dir),
+                            *path = brig_xasprintf("%s/config.json", bundle);
+        const char *txt = json_object_to_json_string_ext(
+            config, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+        if (brig_mkdir_p_at(AT_FDCWD, bundle, 0700, reterr) < 0 ||
+            brig_write_file_atomic_at(AT_FDCWD, path, txt, strlen(txt), 0600, reterr) < 0)
+            goto out;
+    }
     c->config = json_object_get(config);
     r = 0;
 out:
