@@ -337,9 +337,13 @@ int ctr_remove_detach(struct engine *e, struct ctr *c, char **ret_trash, brig_er
             (void)unlinkat(e->names_fd, ctr_name(c), 0);
     }
     /* One rename and the container is gone for everyone (ps skips dot
-     * entries); its files can go after. */
+     * entries); its files can go after.  Gone already: a --rm container's
+     * monitor removed it while `rm -f` waited for it to stop. */
+    *ret_trash = NULL;
     if (renameat(e->containers_fd, c->id, e->containers_fd, trash) < 0)
-        return brig_error_errno(reterr, "remove container directory `%s`", c->dir);
+        return errno == ENOENT
+                   ? 0
+                   : brig_error_errno(reterr, "remove container directory `%s`", c->dir);
     *ret_trash = TAKE_PTR(trash);
     return 0;
 }
@@ -354,7 +358,7 @@ int ctr_remove(struct engine *e, struct ctr *c, brig_error *reterr)
     _cleanup_free_ char *trash = NULL;
     if (ctr_remove_detach(e, c, &trash, reterr) < 0)
         return -1;
-    if (rm_rf_at(e->containers_fd, trash) < 0)
+    if (trash && rm_rf_at(e->containers_fd, trash) < 0)
         return brig_error_errno(reterr, "remove container directory `%s`", c->dir);
     return 0;
 }

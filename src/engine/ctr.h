@@ -43,9 +43,9 @@ void ctr_unlock(struct ctr *c);
  * and nothing is mounted). */
 int ctr_remove(struct engine *e, struct ctr *c, brig_error *reterr);
 /* ctr_remove in two steps: the name and the directory leave at once (the
- * directory renamed to `*ret_trash`), its files later, with
- * ctr_trash_remove, where nobody waits for them (the next ps removes a
- * trash left by a crash). */
+ * directory renamed to `*ret_trash`, NULL when it was gone already), its
+ * files later, with ctr_trash_remove, where nobody waits for them (the
+ * next ps removes a trash left by a crash). */
 int ctr_remove_detach(struct engine *e, struct ctr *c, char **ret_trash, brig_error *reterr);
 void ctr_trash_remove(struct engine *e, const char *trash);
 int ctr_rename(struct engine *e, struct ctr *c, const char *name, brig_error *reterr);

@@ -161,13 +161,14 @@ int storage_mount(struct engine *e, struct ctr *c, const char *mount_label, brig
     /* --rm: nothing of the upper dir outlives the container, so skip
      * overlay's syncs (podman does the same): its unmount, on the path of
      * every `run --rm`, drops from ~0.9 to ~0.1 ms here.  A volatile
-     * mount leaves work/work/incompat/volatile, and overlay refuses that
-     * workdir until it is gone: a --rm container restarted after a crash. */
+     * mount leaves work/work/incompat/volatile/dirty, and overlay refuses
+     * that workdir until it is gone (volatile or not): a --rm container
+     * started again after its monitor was killed. */
     volatile_ = ctr_get_bool(c, "HostConfig.AutoRemove");
-    if (volatile_) {
-        _cleanup_free_ char *mark = brig_xasprintf("%s/work/incompat/volatile", work);
-        if (rmdir(mark) == 0)
-            (void)rmdir(dirname(mark));
+    {
+        _cleanup_free_ char *mark = brig_xasprintf("%s/work/incompat/volatile/dirty", work);
+        for (int i = 0; i < 3 && (i ? rmdir(mark) : unlink(mark)) == 0; i++)
+            (void)dirname(mark); /* dirty, then volatile/, then incompat/ */
     }
     data = brig_xasprintf("lowerdir=%s,upperdir=%s,workdir=%s%s%s", rel ? rel : lower, upper, work,
                           ctx ? ctx : "", volatile_ ? ",volatile" : "");

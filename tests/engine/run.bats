@@ -34,6 +34,15 @@ teardown_file() {
     ok create --rm --name once busybox true
     ok start -a once
     [ "$(ls "$BRIG_STORAGE_ROOT/containers")" = "$("$BRIG" inspect -f '{{.Id}}' keeps 3>&-)" ]
+    # A --rm container whose monitor was killed is not removed; it starts
+    # again on the volatile work dir its first mount marked.
+    ok run -d --rm --name again busybox sleep 1000
+    mon=$(awk '$1 == "PPid:" { print $2 }' "/proc/$(pid_of again)/status")
+    kill -9 "$mon" "$(pid_of again)"
+    wait_state again exited
+    ok start again
+    wait_state again running
+    ok rm -f again
 }
 
 @test "run: the container's exit code is brig's exit code" {
