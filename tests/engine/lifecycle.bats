@@ -429,7 +429,9 @@ teardown_file() {
 }
 
 @test "a run killed at its overlay mount leaves a Created container that rm -f removes, name and all" {
-    command -v strace >/dev/null || skip "strace is not installed (scripts/deps.sh check installs it)"
+    # make check installs strace on the host and in the guest image: its
+    # absence is a broken setup, not a reason to skip.
+    command -v strace >/dev/null || { echo "strace not found (scripts/deps.sh check installs it)"; false; }
     local d=$BRIG_STORAGE_ROOT/containers
     # Killed at its first mount(2), the overlay's: the container is made
     # (record, config, /etc files, name) and not started.  As docker: it
