@@ -13,6 +13,7 @@
 
 #include <cmocka.h>
 
+#include "core/cache.h"
 #include "core/util.h"
 
 static void test_error_wrap(void **state)
@@ -128,12 +129,47 @@ static void test_atomic_write(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+static void test_cache(void **state)
+{
+    char tmpl[] = "/tmp/brig-core-XXXXXX";
+    char *dir = mkdtemp(tmpl);
+    _cleanup_close_ int dfd = open(dir, O_DIRECTORY | O_CLOEXEC);
+    _cleanup_free_ char *got = NULL, *cmd = NULL;
+    size_t len;
+
+    (void)state;
+    assert_int_equal(brig_cache_get(dfd, "c", "k", "key", 3, &got, &len), -1);
+    brig_cache_put(dfd, "c", "k", "key", 3, "da\0ta", 5); /* the directory is made */
+    assert_int_equal(brig_cache_get(dfd, "c", "k", "key", 3, &got, &len), 0);
+    assert_int_equal(len, 5);
+    assert_memory_equal(got, "da\0ta", 6); /* NUL-terminated too */
+    free(TAKE_PTR(got));
+    /* another key, another kind: misses */
+    assert_int_equal(brig_cache_get(dfd, "c", "k", "kez", 3, &got, &len), -1);
+    assert_int_equal(brig_cache_get(dfd, "c", "j", "key", 3, &got, &len), -1);
+    /* A file at the key's name holding another key (a collision) or a
+     * truncated entry is a miss, never the wrong data. */
+    cmd = brig_xasprintf("cd '%s/c' && f=$(ls) && printf 'brig-cache 1 3\nkez!' >\"$f\"", dir);
+    assert_int_equal(system(cmd), 0);
+    assert_int_equal(brig_cache_get(dfd, "c", "k", "key", 3, &got, &len), -1);
+    free(cmd);
+    cmd = brig_xasprintf("cd '%s/c' && f=$(ls) && printf 'brig-cache 1 3\nke' >\"$f\"", dir);
+    assert_int_equal(system(cmd), 0);
+    assert_int_equal(brig_cache_get(dfd, "c", "k", "key", 3, &got, &len), -1);
+    /* No directory fd: nothing cached, nothing fails. */
+    brig_cache_put(-1, "c", "k", "key", 3, "x", 1);
+    assert_int_equal(brig_cache_get(-1, "c", "k", "key", 3, &got, &len), -1);
+    free(cmd);
+    cmd = brig_xasprintf("rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_error_wrap),   cmocka_unit_test(test_parse_numbers),
         cmocka_unit_test(test_validate_id),  cmocka_unit_test(test_open_in_root),
-        cmocka_unit_test(test_atomic_write),
+        cmocka_unit_test(test_atomic_write), cmocka_unit_test(test_cache),
     };
     return cmocka_run_group_tests_name("core", tests, NULL, NULL);
 }

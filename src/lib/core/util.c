@@ -31,17 +31,6 @@ void *brig_xrealloc(void *p, size_t size)
     return n;
 }
 
-uint64_t brig_fnv1a64(const void *data, size_t n)
-{
-    const unsigned char *p = data;
-    uint64_t h = 0xcbf29ce484222325ULL;
-    for (size_t i = 0; i < n; i++) {
-        h ^= p[i];
-        h *= 0x100000001b3ULL;
-    }
-    return h;
-}
-
 char *brig_xstrndup(const char *s, size_t n)
 {
     char *p = strndup(s, n);

@@ -17,9 +17,6 @@ void *brig_xmalloc0(size_t size);
 void *brig_xrealloc(void *p, size_t size);
 char *brig_xstrdup(const char *s);
 char *brig_xstrndup(const char *s, size_t n);
-/* FNV-1a, 64 bits: cache file names (the caches keep and compare their
- * whole key: a collision costs a miss, never a wrong answer). */
-uint64_t brig_fnv1a64(const void *data, size_t n);
 char *brig_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* NULL-terminated string vectors. */

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "core/cleanup.h"
+#include "core/cache.h"
 #include "core/util.h"
 
 struct brig_seccomp_filter {
@@ -297,7 +298,6 @@ void brig_seccomp_free(struct brig_seccomp_filter *f)
  * wrong filter.  ROOT is root's 0700 directory, as the state is. */
 
 #define CACHE_DIR "@seccomp"
-#define CACHE_MAGIC "BRIGBPF1"
 
 static void key_add(char **key, size_t *len, size_t *cap, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -343,51 +343,38 @@ static char *cache_key(const struct brig_spec_seccomp *sc, size_t *ret_len)
     return key;
 }
 
-static struct brig_seccomp_filter *cache_read(int rootfd, const char *name, const char *key,
-                                              size_t klen)
+/* The cached data: flags and instruction count (uint32 each), then the
+ * instructions. */
+static struct brig_seccomp_filter *cache_read(int rootfd, const char *key, size_t klen)
 {
-    _cleanup_error_ brig_error ignored = NULL;
-    _cleanup_free_ char *buf = NULL, *path = brig_xasprintf(CACHE_DIR "/%s", name);
+    _cleanup_free_ char *buf = NULL;
     struct brig_seccomp_filter *f;
-    uint32_t hdr[3]; /* key length, flags, instructions */
-    size_t len, off = sizeof(CACHE_MAGIC) - 1;
+    uint32_t hdr[2];
+    size_t len;
 
-    if (brig_read_file_at(rootfd, path, 4 << 20, &buf, &len, &ignored) < 0)
+    if (brig_cache_get(rootfd, CACHE_DIR, "bpf", key, klen, &buf, &len) < 0 || len < sizeof(hdr))
         return NULL;
-    if (len < off + sizeof(hdr) || memcmp(buf, CACHE_MAGIC, off) != 0)
+    memcpy(hdr, buf, sizeof(hdr));
+    if (hdr[1] == 0 || hdr[1] > BPF_MAXINSNS ||
+        len != sizeof(hdr) + (size_t)hdr[1] * sizeof(struct sock_filter))
         return NULL;
-    memcpy(hdr, buf + off, sizeof(hdr));
-    off += sizeof(hdr);
-    if (hdr[0] != klen || hdr[2] == 0 || hdr[2] > BPF_MAXINSNS ||
-        len != off + klen + (size_t)hdr[2] * sizeof(struct sock_filter) ||
-        memcmp(buf + off, key, klen) != 0)
-        return NULL;
-    off += klen;
-    f = brig_xmalloc0(sizeof(*f) + (size_t)hdr[2] * sizeof(struct sock_filter));
-    f->flags = hdr[1];
-    f->len = (unsigned short)hdr[2];
-    memcpy(f->insns, buf + off, (size_t)hdr[2] * sizeof(struct sock_filter));
+    f = brig_xmalloc0(sizeof(*f) + (size_t)hdr[1] * sizeof(struct sock_filter));
+    f->flags = hdr[0];
+    f->len = (unsigned short)hdr[1];
+    memcpy(f->insns, buf + sizeof(hdr), (size_t)hdr[1] * sizeof(struct sock_filter));
     return f;
 }
 
-static void cache_write(int rootfd, const char *name, const char *key, size_t klen,
+static void cache_write(int rootfd, const char *key, size_t klen,
                         const struct brig_seccomp_filter *f)
 {
-    _cleanup_error_ brig_error ignored = NULL;
-    _cleanup_free_ char *buf = NULL, *path = brig_xasprintf(CACHE_DIR "/%s", name);
-    size_t mlen = sizeof(CACHE_MAGIC) - 1, ilen = (size_t)f->len * sizeof(struct sock_filter);
-    uint32_t hdr[3] = {(uint32_t)klen, f->flags, f->len};
-    size_t len = mlen + sizeof(hdr) + klen + ilen;
+    uint32_t hdr[2] = {f->flags, f->len};
+    size_t ilen = (size_t)f->len * sizeof(struct sock_filter);
+    _cleanup_free_ char *buf = brig_xmalloc0(sizeof(hdr) + ilen);
 
-    if (mkdirat(rootfd, CACHE_DIR, 0700) < 0 && errno != EEXIST)
-        return;
-    buf = brig_xmalloc0(len);
-    memcpy(buf, CACHE_MAGIC, mlen);
-    memcpy(buf + mlen, hdr, sizeof(hdr));
-    memcpy(buf + mlen + sizeof(hdr), key, klen);
-    memcpy(buf + mlen + sizeof(hdr) + klen, f->insns, ilen);
-    /* atomic: a concurrent reader sees the old file or the whole new one */
-    (void)brig_write_file_atomic_at(rootfd, path, buf, len, 0600, &ignored);
+    memcpy(buf, hdr, sizeof(hdr));
+    memcpy(buf + sizeof(hdr), f->insns, ilen);
+    brig_cache_put(rootfd, CACHE_DIR, "bpf", key, klen, buf, sizeof(hdr) + ilen);
 }
 
 int brig_seccomp_compile_cached(int rootfd, const struct brig_spec_seccomp *sc,
@@ -395,14 +382,11 @@ int brig_seccomp_compile_cached(int rootfd, const struct brig_spec_seccomp *sc,
 {
     size_t klen;
     _cleanup_free_ char *key = cache_key(sc, &klen);
-    char name[32];
 
-    snprintf(name, sizeof(name), "%016llx", (unsigned long long)brig_fnv1a64(key, klen));
-    if (rootfd >= 0 && sc->listener_path == NULL && (*ret = cache_read(rootfd, name, key, klen)))
+    if (sc->listener_path == NULL && (*ret = cache_read(rootfd, key, klen)))
         return 0;
     if (brig_seccomp_compile(sc, ret, reterr) < 0)
         return -1;
-    if (rootfd >= 0)
-        cache_write(rootfd, name, key, klen, *ret);
+    cache_write(rootfd, key, klen, *ret);
     return 0;
 }

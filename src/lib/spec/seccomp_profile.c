@@ -21,14 +21,12 @@
 #include "spec/seccomp_profile.h"
 
 #include <json-c/json.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <seccomp.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/utsname.h>
 
+#include "core/cache.h"
 #include "core/util.h"
 #include "sandbox/seccomp.h"
 #include "spec/spec_internal.h"
@@ -456,17 +454,14 @@ int brig_seccomp_profile_to_oci(const char *profile, size_t len, uint64_t caps, 
 /* ---- the conversion, cached ------------------------------------------------ */
 
 #define OCI_CACHE_DIR "@seccomp"
-#define OCI_CACHE_MAGIC "brig-seccomp-oci 1 "
 
 int brig_seccomp_profile_to_oci_cached(int dirfd, const char *profile, size_t len, uint64_t caps,
                                        char **ret_json, brig_error *reterr)
 {
-    _cleanup_free_ char *key = NULL, *path = NULL, *buf = NULL, *file = NULL;
-    _cleanup_error_ brig_error ignored = NULL;
+    _cleanup_free_ char *key = NULL;
     struct utsname u;
-    size_t klen, blen;
+    size_t jlen;
     json_object *check;
-    int hlen;
 
     if (dirfd < 0 || uname(&u) < 0)
         return brig_seccomp_profile_to_oci(profile, len, caps, ret_json, reterr);
@@ -474,19 +469,8 @@ int brig_seccomp_profile_to_oci_cached(int dirfd, const char *profile, size_t le
      * architecture and the kernel (minKernel). */
     key = brig_xasprintf("%s %s %016llx\n%.*s", u.machine, u.release, (unsigned long long)caps,
                          (int)len, profile);
-    klen = strlen(key);
-    path =
-        brig_xasprintf(OCI_CACHE_DIR "/oci-%016llx", (unsigned long long)brig_fnv1a64(key, klen));
-    if (brig_read_file_at(dirfd, path, 16 << 20, &buf, &blen, &ignored) == 0) {
-        char head[64];
-        hlen = snprintf(head, sizeof(head), OCI_CACHE_MAGIC "%zu\n", klen);
-        if (blen > (size_t)hlen + klen && memcmp(buf, head, (size_t)hlen) == 0 &&
-            memcmp(buf + hlen, key, klen) == 0) {
-            *ret_json = brig_xstrdup(buf + hlen + klen);
-            return 0;
-        }
-    }
-    brig_error_free(&ignored);
+    if (brig_cache_get(dirfd, OCI_CACHE_DIR, "oci", key, strlen(key), ret_json, &jlen) == 0)
+        return 0;
     if (brig_seccomp_profile_to_oci(profile, len, caps, ret_json, reterr) < 0)
         return -1;
     /* Checked once, here: callers may embed the cached text as it is. */
@@ -496,9 +480,6 @@ int brig_seccomp_profile_to_oci_cached(int dirfd, const char *profile, size_t le
         return brig_error_set(reterr, 0, "seccomp profile: conversion produced invalid JSON");
     }
     json_object_put(check);
-    file = brig_xasprintf(OCI_CACHE_MAGIC "%zu\n%s%s", klen, key, *ret_json);
-    /* best effort, atomic: a concurrent reader sees all of a file or none */
-    if (mkdirat(dirfd, OCI_CACHE_DIR, 0700) == 0 || errno == EEXIST)
-        (void)brig_write_file_atomic_at(dirfd, path, file, strlen(file), 0600, &ignored);
+    brig_cache_put(dirfd, OCI_CACHE_DIR, "oci", key, strlen(key), *ret_json, strlen(*ret_json));
     return 0;
 }
