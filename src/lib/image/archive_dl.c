@@ -104,95 +104,43 @@ int brig_archive_load(brig_error *reterr)
 /* The forwarders.  Each assumes brig_archive_load() succeeded. */
 #define FWD __attribute__((visibility("hidden")))
 
-FWD time_t archive_entry_atime(struct archive_entry *e)
-{
-    return dl_archive_entry_atime(e);
-}
+/* The getters of an entry and of an archive: one argument, passed on. */
+#define FWD_ENTRY(ret, f)                                                                          \
+    FWD ret f(struct archive_entry *e)                                                             \
+    {                                                                                              \
+        return dl_##f(e);                                                                          \
+    }
+#define FWD_ARCHIVE(ret, f)                                                                        \
+    FWD ret f(struct archive *a)                                                                   \
+    {                                                                                              \
+        return dl_##f(a);                                                                          \
+    }
 
-FWD int archive_entry_atime_is_set(struct archive_entry *e)
-{
-    return dl_archive_entry_atime_is_set(e);
-}
-
-FWD long archive_entry_atime_nsec(struct archive_entry *e)
-{
-    return dl_archive_entry_atime_nsec(e);
-}
-
-FWD __LA_MODE_T archive_entry_filetype(struct archive_entry *e)
-{
-    return dl_archive_entry_filetype(e);
-}
-
-FWD la_int64_t archive_entry_gid(struct archive_entry *e)
-{
-    return dl_archive_entry_gid(e);
-}
-
-FWD const char *archive_entry_hardlink(struct archive_entry *e)
-{
-    return dl_archive_entry_hardlink(e);
-}
-
-FWD time_t archive_entry_mtime(struct archive_entry *e)
-{
-    return dl_archive_entry_mtime(e);
-}
-
-FWD long archive_entry_mtime_nsec(struct archive_entry *e)
-{
-    return dl_archive_entry_mtime_nsec(e);
-}
-
-FWD const char *archive_entry_pathname(struct archive_entry *e)
-{
-    return dl_archive_entry_pathname(e);
-}
-
-FWD __LA_MODE_T archive_entry_perm(struct archive_entry *e)
-{
-    return dl_archive_entry_perm(e);
-}
-
-FWD dev_t archive_entry_rdev(struct archive_entry *e)
-{
-    return dl_archive_entry_rdev(e);
-}
-
-FWD la_int64_t archive_entry_size(struct archive_entry *e)
-{
-    return dl_archive_entry_size(e);
-}
-
-FWD const char *archive_entry_symlink(struct archive_entry *e)
-{
-    return dl_archive_entry_symlink(e);
-}
-
-FWD la_int64_t archive_entry_uid(struct archive_entry *e)
-{
-    return dl_archive_entry_uid(e);
-}
+FWD_ENTRY(time_t, archive_entry_atime)
+FWD_ENTRY(int, archive_entry_atime_is_set)
+FWD_ENTRY(long, archive_entry_atime_nsec)
+FWD_ENTRY(__LA_MODE_T, archive_entry_filetype)
+FWD_ENTRY(la_int64_t, archive_entry_gid)
+FWD_ENTRY(const char *, archive_entry_hardlink)
+FWD_ENTRY(time_t, archive_entry_mtime)
+FWD_ENTRY(long, archive_entry_mtime_nsec)
+FWD_ENTRY(const char *, archive_entry_pathname)
+FWD_ENTRY(__LA_MODE_T, archive_entry_perm)
+FWD_ENTRY(dev_t, archive_entry_rdev)
+FWD_ENTRY(la_int64_t, archive_entry_size)
+FWD_ENTRY(const char *, archive_entry_symlink)
+FWD_ENTRY(la_int64_t, archive_entry_uid)
+FWD_ENTRY(int, archive_entry_xattr_reset)
+FWD_ARCHIVE(int, archive_errno)
+FWD_ARCHIVE(const char *, archive_error_string)
+FWD_ARCHIVE(int, archive_read_support_filter_all)
+FWD_ARCHIVE(int, archive_read_support_format_raw)
+FWD_ARCHIVE(int, archive_read_support_format_tar)
 
 FWD int archive_entry_xattr_next(struct archive_entry *e, const char **name, const void **value,
                                  size_t *size)
 {
     return dl_archive_entry_xattr_next(e, name, value, size);
-}
-
-FWD int archive_entry_xattr_reset(struct archive_entry *e)
-{
-    return dl_archive_entry_xattr_reset(e);
-}
-
-FWD int archive_errno(struct archive *a)
-{
-    return dl_archive_errno(a);
-}
-
-FWD const char *archive_error_string(struct archive *a)
-{
-    return dl_archive_error_string(a);
 }
 
 FWD int archive_filter_code(struct archive *a, int n)
@@ -234,21 +182,6 @@ FWD int archive_read_open(struct archive *a, void *client, archive_open_callback
                           archive_read_callback *read_cb, archive_close_callback *close_cb)
 {
     return dl_archive_read_open(a, client, open_cb, read_cb, close_cb);
-}
-
-FWD int archive_read_support_filter_all(struct archive *a)
-{
-    return dl_archive_read_support_filter_all(a);
-}
-
-FWD int archive_read_support_format_raw(struct archive *a)
-{
-    return dl_archive_read_support_format_raw(a);
-}
-
-FWD int archive_read_support_format_tar(struct archive *a)
-{
-    return dl_archive_read_support_format_tar(a);
 }
 
 /* Variadic, and libarchive has no va_list variant: format here, hand over
