@@ -343,6 +343,15 @@ static void start_after_report(void *data)
         ctr_trash_remove(sc->e, sc->trash);
 }
 
+/* In the caller, once the monitor owns the running container: an attached
+ * `run` or `start -a` must not keep `stop`, `kill` or `rm -f` from another
+ * shell waiting on the lock for as long as the container runs. */
+static void start_running(void *data)
+{
+    struct start_ctx *sc = data;
+    ctr_unlock(sc->c);
+}
+
 static int config_load(struct ctr *c, json_object **ret, brig_error *reterr)
 {
     _cleanup_free_ char *path = brig_xasprintf("%s/bundle/config.json", c->dir), *buf = NULL;
@@ -450,6 +459,7 @@ int ctr_start(struct engine *e, struct ctr *c, const struct start_opts *so, int 
     mo.cleanup = start_cleanup;
     mo.cleanup_data = &sc;
     mo.after_report = start_after_report;
+    mo.running = start_running;
     mo.reap = so->prime;
     /* The monitor owns the container from here on. */
     r = monitor_start(&mo, ret_exit_code, reterr);
@@ -493,7 +503,7 @@ int cmd_run(struct engine *e, int argc, char **argv)
     brig_error err = NULL;
     struct ctr *c = NULL;
     struct start_opts so = {0};
-    int status = 0, code = 0;
+    int status = 0, code = 0, r;
 
     if (run_opts_parse(&o, true, argc, argv, &status) != 0) {
         run_opts_clear(&o);
@@ -509,7 +519,9 @@ int cmd_run(struct engine *e, int argc, char **argv)
     }
     so.attach = !o.detach;
     so.interactive = o.interactive;
-    if (ctr_start(e, c, &so, &code, &err) < 0) {
+    r = ctr_start(e, c, &so, &code, &err);
+    brig_cgroup_prime_reap(so.prime); /* if the start failed before the monitor did it */
+    if (r < 0) {
         /* A run that could not start leaves nothing (docker keeps a
          * "Created" container; the issue's bad-input rule wins). */
         {
@@ -580,10 +592,12 @@ int cmd_start(struct engine *e, int argc, char **argv)
             status = engine_fail_error(&err);
             continue;
         }
-        so.prime = -1; /* reaped by that start */
+        brig_cgroup_prime_reap(so.prime); /* reaped by that start, or not needed */
+        so.prime = -1;
         if (so.attach)
             return code;
         printf("%s\n", argv[i]);
     }
+    brig_cgroup_prime_reap(so.prime); /* when every start failed */
     return status;
 }

@@ -56,6 +56,10 @@ struct monitor_opts {
     /* Then, after the caller was told the exit code (it may be gone): work
      * nobody waits for.  May be NULL. */
     void (*after_report)(void *data);
+    /* In the caller, once the monitor said the container runs (before an
+     * attached caller starts relaying): what the caller holds only until
+     * then, such as the container's lock.  May be NULL. */
+    void (*running)(void *data);
     /* A child of the caller to reap once the container runs (by then it
      * has exited), or -1. */
     pid_t reap;

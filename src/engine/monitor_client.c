@@ -16,6 +16,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "cgroup/cgroup.h"
 #include "core/util.h"
 #include "monitor.h"
 #include "monitor_internal.h"
@@ -183,8 +184,11 @@ int monitor_start(const struct monitor_opts *o, int *ret_exit_code, brig_error *
         brig_error_set(reterr, 0, "start container `%s`: the monitor said `%s`", o->id, line);
         goto out;
     }
-    if (o->reap > 0)
-        (void)waitpid(o->reap, NULL, WNOHANG); /* done long ago; a zombie until now */
+    /* Done long ago (it only writes a byte), but a WNOHANG that came too
+     * early would leave it a zombie for as long as an attached run lasts. */
+    brig_cgroup_prime_reap(o->reap);
+    if (o->running)
+        o->running(o->cleanup_data);
     if (!o->attach) {
         r = 0;
         goto out;

@@ -45,6 +45,27 @@ teardown_file() {
     ok rm -f again
 }
 
+@test "an attached run: no zombie while it runs, and stop or rm -f from another shell do not wait for it" {
+    "$BRIG" run --name zomb busybox sleep 1000 </dev/null >/dev/null 2>&1 3>&- &
+    bpid=$!
+    wait_state zomb running
+    # brig's own children: the monitor is not one (double fork); the
+    # cgroup primer (hybrid and v1 hosts) has been waited for.
+    for c in $(cat "/proc/$bpid/task/$bpid/children"); do
+        [ "$(awk '{ print $3 }' "/proc/$c/stat")" != Z ]
+    done
+    # The attached brig holds no lock on the running container.
+    ok stop -t 1 zomb
+    st=0
+    wait "$bpid" || st=$?
+    [ "$st" -eq 137 ] || [ "$st" -eq 143 ]
+    "$BRIG" start -a zomb </dev/null >/dev/null 2>&1 3>&- &
+    bpid=$!
+    wait_state zomb running
+    ok rm -f zomb
+    wait "$bpid" || true
+}
+
 @test "run: the container's exit code is brig's exit code" {
     b run --rm busybox sh -c 'exit 3'
     [ "$status" -eq 3 ]
