@@ -165,7 +165,7 @@ int storage_mount(struct engine *e, struct ctr *c, const char *mount_label, brig
      * that workdir until it is gone (volatile or not): a --rm container
      * started again after its monitor was killed. */
     volatile_ = ctr_get_bool(c, "HostConfig.AutoRemove");
-    {
+    if (volatile_) {
         _cleanup_free_ char *mark = brig_xasprintf("%s/work/incompat/volatile/dirty", work);
         for (int i = 0; i < 3 && (i ? rmdir(mark) : unlink(mark)) == 0; i++)
             (void)dirname(mark); /* dirty, then volatile/, then incompat/ */
