@@ -48,7 +48,11 @@ jqe() {
 }
 
 @test "inspect State: running, then exited with its code and times" {
-    ok run -d --name st busybox sh -c 'sleep 0.5; exit 3'
+    # The container exits when the test says so (a line on a fifo), not
+    # after a delay a slow build could outlast.
+    mkdir "$BATS_TEST_TMPDIR/go"
+    mkfifo "$BATS_TEST_TMPDIR/go/fifo"
+    ok run -d --name st -v "$BATS_TEST_TMPDIR/go:/go" busybox sh -c 'read l </go/fifo; exit 3'
     ok inspect st
     jqe '.[0].State | .Status == "running" and .Running == true and .Paused == false
         and (.Pid | type) == "number" and .Pid > 0 and .ExitCode == 0
@@ -57,6 +61,7 @@ jqe() {
     [[ "$started" =~ $RFC3339 ]]
     pid=$(jq -r '.[0].State.Pid' <<<"$output")
     [ -d "/proc/$pid" ]
+    timeout 60 sh -c 'echo go >"$1"' sh "$BATS_TEST_TMPDIR/go/fifo"
     ok wait st
     ok inspect st
     jqe '.[0].State | .Status == "exited" and .Running == false and .Pid == 0 and .ExitCode == 3'
