@@ -129,6 +129,7 @@ teardown_file() {
     [ "$output" = 137 ]
 }
 
+# bats test_tags=cgroupv2
 @test "rm removes an exited container; rm -f a running one, with its mount and cgroup" {
     b run --name gone busybox true
     ok rm gone
@@ -254,6 +255,7 @@ teardown_file() {
     [ "$output" = 5 ]
 }
 
+# bats test_tags=cgroupv2
 @test "pause freezes the processes, unpause thaws them" {
     ok run -d --name p busybox sh -c 'i=0; while :; do i=$((i+1)); echo $i >/tmp/n; sleep 0.05; done'
     wait_for 40 eval 'brig exec p test -s /tmp/n 3>&- 2>/dev/null'
@@ -300,6 +302,7 @@ teardown_file() {
     grep -qw "$pid" <<<"$output"
 }
 
+# bats test_tags=cgroupv2
 @test "stats --no-stream: one snapshot line per running container" {
     ok run -d --name s busybox sleep 1000
     id=$output
@@ -370,6 +373,7 @@ teardown_file() {
     [ "$n2" -gt "$n1" ]
 }
 
+# bats test_tags=cgroupv2
 @test "kill -9 of the monitor: ps still shows the truth, running then exited" {
     ok run -d --name orphan busybox sleep 1000
     pid=$(pid_of orphan)

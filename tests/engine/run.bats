@@ -280,6 +280,7 @@ teardown_file() {
     [ "$got" = "$want" ]
 }
 
+# bats test_tags=cgroupv2
 @test "run: own pid, uts, ipc, net, mnt and cgroup namespaces by default" {
     ok run --rm busybox sh -c 'for n in pid uts ipc net mnt cgroup; do echo "$n $(readlink /proc/self/ns/$n)"; done'
     for n in pid uts ipc net mnt cgroup; do
@@ -293,6 +294,7 @@ teardown_file() {
     [ "$output" = 1 ]
 }
 
+# bats test_tags=cgroupv2
 @test "run --cpus --cpu-shares --cpuset-cpus --memory --pids-limit: the container's cgroup" {
     ok run -d --name lim --cpus 0.5 --cpu-shares 512 --cpuset-cpus 0 --memory 64m --pids-limit 50 busybox sleep 1000
     pid=$(pid_of lim)
@@ -315,12 +317,14 @@ teardown_file() {
         and .CpusetCpus == "0" and .PidsLimit == 50' <<<"$output"
 }
 
+# bats test_tags=cgroupv2
 @test "run --pids-limit is enforced" {
     b run --rm --pids-limit 5 busybox sh -c 'for i in 1 2 3 4 5 6 7 8; do sleep 2 & done 2>&1; wait; echo done'
     echo "$stderr"
     [[ "$output$stderr" == *"fork"* || "$output$stderr" == *"Resource temporarily unavailable"* ]]
 }
 
+# bats test_tags=cgroupv2
 @test "run --memory is enforced (memory hog is OOM-killed)" {
     b run --name hog --memory 16m busybox sh -c 'x=$(head -c 200000000 /dev/zero | tr "\0" a); echo survived'
     [ "$status" -ne 0 ]

@@ -355,6 +355,7 @@ hostdir() {
         '/dev/tty character special file 5:0')" ]
 }
 
+# bats test_tags=cgroupv2
 @test "default devices work: null, zero, full, urandom" {
     cmd 'echo x > /dev/null && head -c 4 /dev/zero | od -An -tx1 && head -c 8 /dev/urandom | wc -c && (echo x > /dev/full) 2>&1'
     out
@@ -363,6 +364,7 @@ hostdir() {
     grep -qi 'no space' <<<"${lines[2]}"
 }
 
+# bats test_tags=cgroupv2
 @test "/dev/ptmx, /dev/fd and stdio links" {
     cmd 'for l in ptmx fd stdin stdout stderr; do echo "$l -> $(readlink /dev/$l)"; done'
     out
@@ -383,6 +385,7 @@ hostdir() {
     [ "$output" = none ]
 }
 
+# bats test_tags=cgroupv2
 @test "linux.devices adds a node with fileMode, uid and gid" {
     cfg '.linux.devices = [{path: "/dev/mynull", type: "c", major: 1, minor: 3, fileMode: 416, uid: 0, gid: 5}]'
     cmd 'stat -c "%F %t:%T %a %u %g" /dev/mynull; echo x > /dev/mynull && echo written'
@@ -390,6 +393,7 @@ hostdir() {
     [ "$output" = "$(printf 'character special file 1:3 640 0 5\nwritten')" ]
 }
 
+# bats test_tags=cgroupv2
 @test "linux.devices: /dev/fuse 10:229" {
     cfg '.linux.devices = [{path: "/dev/fuse", type: "c", major: 10, minor: 229, fileMode: 438}]'
     cmd 'stat -c "%t:%T %a" /dev/fuse'
@@ -397,6 +401,7 @@ hostdir() {
     [ "$output" = "a:e5 666" ]
 }
 
+# bats test_tags=cgroupv2
 @test "device cgroup denies a node not allowed (mknod'ed mem 1:1)" {
     private_rootfs
     cfg '.process.capabilities |= with_entries(.value += ["CAP_MKNOD"])'
@@ -430,6 +435,7 @@ hostdir() {
     [ "${lines[1]}" -le 4 ]
 }
 
+# bats test_tags=cgroupv2
 @test "uts, ipc, net, mnt, cgroup namespaces are new" {
     cmd 'sleep 100'
     run_detached
@@ -455,6 +461,7 @@ hostdir() {
     [ "$output" = lo ]
 }
 
+# bats test_tags=cgroupv2
 @test "cgroup namespace: the container sees itself at /" {
     cmd 'grep -E "^[0-9]+:[^:]*(pids|memory)[^:]*:" /proc/self/cgroup | cut -d: -f3 | sort -u; grep "^0::" /proc/self/cgroup | cut -d: -f3'
     out

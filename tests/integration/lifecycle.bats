@@ -124,6 +124,7 @@ out_mount() {
     [ "$(status_of)" = running ]
 }
 
+# bats test_tags=cgroupv2
 @test "kill --all kills every process of the container" {
     cmd 'sleep 100 & sleep 101 & wait'
     run_detached
@@ -157,6 +158,7 @@ out_mount() {
     [ "$(status_of)" = running ]
 }
 
+# bats test_tags=cgroupv2
 @test "delete --force kills and removes a running container" {
     cmd 'sleep 100'
     run_detached
@@ -295,6 +297,7 @@ out_mount() {
     [ "$output" = "$(printf '%s\n%s' "$ID-a" "$ID-b")" ]
 }
 
+# bats test_tags=cgroupv2
 @test "ps --format json lists the container's pids" {
     cmd 'sleep 100 & wait'
     run_detached
@@ -312,6 +315,7 @@ out_mount() {
     grep -q "sleep 100" <<<"$output"
 }
 
+# bats test_tags=cgroupv2
 @test "pause freezes the container and resume thaws it" {
     cmd 'i=0; while :; do i=$((i+1)); echo $i; sleep 0.02; done'
     run_detached
@@ -336,6 +340,7 @@ out_mount() {
     [ "$(status_of)" = stopped ]
 }
 
+# bats test_tags=cgroupv2
 @test "delete --force removes a paused container" {
     cmd 'sleep 100'
     run_detached
@@ -423,6 +428,7 @@ out_mount() {
     run ! runtime exec nosuch true
 }
 
+# bats test_tags=cgroupv2
 @test "exec'd processes join the container's cgroup" {
     cmd 'sleep 100'
     run_detached
@@ -431,6 +437,7 @@ out_mount() {
     [ "$(cgroup_dir "$epid" pids)" = "$(cgroup_dir "$(pid_of)" pids)" ]
 }
 
+# bats test_tags=cgroupv2
 @test "update --memory changes the container's memory limit" {
     cmd 'sleep 100'
     run_detached
@@ -439,6 +446,7 @@ out_mount() {
     [ "$(cgroup_read "$pid" memory memory.limit_in_bytes memory.max)" = 67108864 ]
 }
 
+# bats test_tags=cgroupv2
 @test "update --pids-limit changes the container's pids limit" {
     cmd 'sleep 100'
     run_detached
@@ -447,6 +455,7 @@ out_mount() {
     [ "$(cgroup_read "$pid" pids pids.max pids.max)" = 42 ]
 }
 
+# bats test_tags=cgroupv2
 @test "the pids limit is enforced inside the container" {
     cfg '.linux.resources.pids = {limit: 5}'
     cmd 'for i in 1 2 3 4 5 6 7 8; do sleep 5 & done; wait; echo done'
@@ -455,6 +464,7 @@ out_mount() {
     refute grep -q 'done' <<<"$output"
 }
 
+# bats test_tags=cgroupv2
 @test "update --resources - reads the JSON from stdin" {
     cmd 'sleep 100'
     run_detached
@@ -463,6 +473,7 @@ out_mount() {
     [ "$(cgroup_read "$pid" pids pids.max pids.max)" = 33 ]
 }
 
+# bats test_tags=cgroupv2
 @test "linux.resources.memory.limit from config.json is applied" {
     cfg '.linux.resources.memory = {limit: 100663296}'
     cmd 'sleep 100'
@@ -470,6 +481,7 @@ out_mount() {
     [ "$(cgroup_read "$(pid_of)" memory memory.limit_in_bytes memory.max)" = 100663296 ]
 }
 
+# bats test_tags=cgroupv2
 @test "linux.cgroupsPath places the container in that cgroup" {
     cfg '.linux.cgroupsPath = $p' --arg p "/$ID-cg"
     cmd 'sleep 100'

@@ -260,6 +260,7 @@ rt() {
     [ ! -e "$BUNDLE/rootfs/tmp/sda" ]
 }
 
+# bats test_tags=cgroupv2
 @test "the cgroup filesystem is read-only inside" {
     # Every cgroup mount (v1 hierarchies or the v2 one), not a tmpfs above them.
     cmd 'n=0
