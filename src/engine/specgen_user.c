@@ -62,12 +62,27 @@ static bool passwd_find(int rootfd, const char *file, const char *key, bool by_i
     return false;
 }
 
+/* An id field of the image's passwd or group file.  The file is the
+ * image's to write, so only a plain decimal in range counts: atoi() would
+ * read "x" or "" as 0 and turn a garbled entry into root or the root
+ * group. */
+static int passwd_id(const char *field, uint32_t *ret)
+{
+    uint64_t v;
+
+    if (field == NULL || brig_parse_u64(field, &v) < 0 || v > UINT32_MAX)
+        return -1;
+    *ret = (uint32_t)v;
+    return 0;
+}
+
 static int group_members(int rootfd, const char *user, uint32_t gid, json_object *ret)
 {
     _cleanup_error_ brig_error ignored = NULL;
     _cleanup_free_ char *buf = NULL;
     _cleanup_close_ int fd = brig_open_in_root(rootfd, "/etc/group", O_RDONLY, 0, &ignored);
     char *line, *save = NULL;
+    uint32_t g;
     ssize_t n;
     if (fd < 0)
         return 0;
@@ -83,11 +98,11 @@ static int group_members(int rootfd, const char *user, uint32_t gid, json_object
             if (p)
                 *p++ = '\0';
         }
-        if (!f[2] || !f[3])
+        if (!f[2] || !f[3] || passwd_id(f[2], &g) < 0)
             continue;
         for (char *s2 = NULL, *m = strtok_r(f[3], ",", &s2); m; m = strtok_r(NULL, ",", &s2))
-            if (strcmp(m, user) == 0 && (uint32_t)atoi(f[2]) != gid)
-                json_object_array_add(ret, json_object_new_int64(atoll(f[2])));
+            if (strcmp(m, user) == 0 && g != gid)
+                json_object_array_add(ret, json_object_new_int64((int64_t)g));
     }
     return 0;
 }
@@ -98,6 +113,7 @@ int specgen_resolve_user(json_object *config, int rootfd, const char *user, brig
     _cleanup_strv_ char **pw = NULL, **gr = NULL;
     char *g = strchr(u, ':');
     uint64_t uid, gid = 0;
+    uint32_t id;
     bool have_gid = false;
     const char *home = "/";
     json_object *process, *uo, *env, *groups = json_object_new_array();
@@ -106,14 +122,27 @@ int specgen_resolve_user(json_object *config, int rootfd, const char *user, brig
         *g++ = '\0';
     if (brig_parse_u64(u, &uid) == 0) {
         if (passwd_find(rootfd, "/etc/passwd", u, true, &pw)) {
-            gid = strtoull(pw[3] ? pw[3] : "0", NULL, 10);
+            if (passwd_id(pw[3], &id) < 0) {
+                json_object_put(groups);
+                return brig_error_set(
+                    reterr, 0, "user `%s`: the image's /etc/passwd entry has no valid gid", u);
+            }
+            gid = id;
             have_gid = true;
             if (brig_strv_len(pw) > 5)
                 home = pw[5];
         }
     } else if (passwd_find(rootfd, "/etc/passwd", u, false, &pw) && brig_strv_len(pw) >= 4) {
-        uid = strtoull(pw[2], NULL, 10);
-        gid = strtoull(pw[3], NULL, 10);
+        uint32_t pgid;
+        if (passwd_id(pw[2], &id) < 0 || passwd_id(pw[3], &pgid) < 0) {
+            json_object_put(groups);
+            return brig_error_set(reterr, 0,
+                                  "user `%s`: the image's /etc/passwd entry has no valid uid and "
+                                  "gid",
+                                  u);
+        }
+        uid = id;
+        gid = pgid;
         have_gid = true;
         if (brig_strv_len(pw) > 5)
             home = pw[5];
@@ -129,7 +158,12 @@ int specgen_resolve_user(json_object *config, int rootfd, const char *user, brig
         if (brig_parse_u64(g, &v) == 0) {
             gid = v;
         } else if (passwd_find(rootfd, "/etc/group", g, false, &gr)) {
-            gid = strtoull(gr[2], NULL, 10);
+            if (passwd_id(gr[2], &id) < 0) {
+                json_object_put(groups);
+                return brig_error_set(
+                    reterr, 0, "group `%s`: the image's /etc/group entry has no valid gid", g);
+            }
+            gid = id;
         } else {
             json_object_put(groups);
             return brig_error_set(reterr, 0, "group `%s`: no such group in the image's /etc/group",

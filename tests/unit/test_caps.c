@@ -3,6 +3,7 @@
  * report through their exit status and print why on stderr; cmocka asserts
  * stay in the parent. */
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <sched.h>
 #include <linux/capability.h>
@@ -13,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -82,7 +84,7 @@ static int apply_or_report(const struct brig_spec_caps *caps, const struct brig_
 {
     brig_error err = NULL;
 
-    if (brig_caps_apply(caps, user, &err) < 0) {
+    if (brig_caps_apply(caps, user, false, &err) < 0) {
         fprintf(stderr, "# apply: %s\n", err->msg);
         return -1;
     }
@@ -247,7 +249,7 @@ static int child_ambient_error(void *arg)
 
     /* Not inheritable: not raised, and not an error (runc's behaviour for
      * the ambient list `runc spec` writes). */
-    if (brig_caps_apply(&caps, NULL, &err) < 0) {
+    if (brig_caps_apply(&caps, NULL, false, &err) < 0) {
         fprintf(stderr, "# unexpected error: %s\n", err->msg);
         brig_error_free(&err);
         return 10;
@@ -273,7 +275,7 @@ static int child_effective_error(void *arg)
     };
     brig_error err = NULL;
 
-    if (brig_caps_apply(&caps, NULL, &err) == 0)
+    if (brig_caps_apply(&caps, NULL, false, &err) == 0)
         return 10;
     if (strstr(err->msg, "set capabilities") == NULL || err->errnum != EPERM)
         return 11;
@@ -351,6 +353,8 @@ static int child_userns_setgroups_denied(void *arg)
         .uid = 0, .gid = 0, .additional_gids = gids, .n_additional_gids = 1};
     struct brig_spec_caps caps = {
         .bounding = BIT(CAP_CHOWN), .permitted = BIT(CAP_CHOWN), .effective = BIT(CAP_CHOWN)};
+    brig_error err = NULL;
+    int procfd;
 
     if (unshare(CLONE_NEWUSER) < 0)
         return 30;
@@ -359,8 +363,15 @@ static int child_userns_setgroups_denied(void *arg)
     if (write_proc("/proc/self/uid_map", "0 0 1") < 0 ||
         write_proc("/proc/self/gid_map", "0 0 1") < 0)
         return 32;
-    if (apply_or_report(&caps, &user) < 0)
+    /* The caller decides from the host's /proc (here the test's own). */
+    procfd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (procfd < 0 || !brig_caps_setgroups_denied(procfd, 0))
+        return 33;
+    close(procfd);
+    if (brig_caps_apply(&caps, &user, true, &err) < 0) {
+        fprintf(stderr, "# apply: %s\n", err->msg);
         return 10;
+    }
     if (getuid() != 0 || getgid() != 0)
         return 11;
     return expect_masks(&caps);
@@ -372,9 +383,47 @@ static void test_userns_setgroups_denied(void **state)
     assert_int_equal(run_child(child_userns_setgroups_denied, NULL), 0);
 }
 
+/* A container with CAP_SYS_ADMIN can put its own cap_last_cap over
+ * /proc/sys/kernel; an exec'd process asks in that mount namespace.  The
+ * last capability must come from the kernel all the same.  Runs first, in
+ * a child, so no earlier call has cached the answer. */
+static int child_fake_cap_last_cap(void *arg)
+{
+    FILE *f = fopen("/proc/sys/kernel/cap_last_cap", "re");
+    char buf[8] = {0};
+    int real = -1, fd;
+
+    if (f == NULL || fscanf(f, "%d", &real) != 1)
+        return 20;
+    fclose(f);
+    if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+        return 21;
+    if (mount("tmpfs", "/proc/sys/kernel", "tmpfs", 0, "mode=755") < 0)
+        return 22;
+    if (write_proc("/proc/sys/kernel/cap_last_cap", "5\n") < 0)
+        return 23;
+    /* The attack reached its target: the file now says 5. */
+    fd = open("/proc/sys/kernel/cap_last_cap", O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || read(fd, buf, sizeof(buf) - 1) <= 0 || strcmp(buf, "5\n") != 0)
+        return 24;
+    close(fd);
+    if (brig_caps_last_cap() != real) {
+        fprintf(stderr, "# last cap %d, the kernel's is %d\n", brig_caps_last_cap(), real);
+        return 10;
+    }
+    return 0;
+}
+
+static void test_last_cap_not_from_proc(void **state)
+{
+    skip_unless_root();
+    assert_int_equal(run_child(child_fake_cap_last_cap, NULL), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_last_cap_not_from_proc),
         cmocka_unit_test(test_last_cap),
         cmocka_unit_test(test_small_set),
         cmocka_unit_test(test_user_switch_keeps_caps),

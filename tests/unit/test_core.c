@@ -164,12 +164,51 @@ static void test_cache(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+/* Control characters in user strings never reach an error raw: one error,
+ * one line, and no ESC sequence for the reader's terminal. */
+static void test_escape(void **state)
+{
+    brig_error err = NULL;
+    char *e, *e2;
+
+    (void)state;
+    e = brig_str_escape("plain `text` \\ ok");
+    assert_string_equal(e, "plain `text` \\ ok");
+    free(e);
+    e = brig_str_escape("a\nb\rc\td\x1b[31me\x7f\x01");
+    assert_string_equal(e, "a\\nb\\rc\\td\\x1b[31me\\x7f\\x01");
+    /* Escaping twice changes nothing (errors cross the sync socket). */
+    e2 = brig_str_escape(e);
+    assert_string_equal(e2, e);
+    free(e2);
+    free(e);
+    e = brig_str_escape("");
+    assert_string_equal(e, "");
+    free(e);
+    /* Bytes >= 0x80 (UTF-8) are text, not control characters. */
+    e = brig_str_escape("caf\xc3\xa9");
+    assert_string_equal(e, "caf\xc3\xa9");
+    free(e);
+
+    /* Where it is used: every error and every wrap is one line. */
+    brig_error_set(&err, 0, "open `%s`", "/tmp/x\ny");
+    brig_error_wrap(&err, "container `%s`", "id\n\x1b[2Jforged");
+    assert_null(strchr(err->msg, '\n'));
+    assert_null(strchr(err->msg, '\x1b'));
+    assert_string_equal(err->msg, "container `id\\n\\x1b[2Jforged`: open `/tmp/x\\ny`");
+    brig_error_free(&err);
+    assert_int_equal(brig_validate_id("a\nb", &err), -1);
+    assert_null(strchr(err->msg, '\n'));
+    brig_error_free(&err);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_error_wrap),   cmocka_unit_test(test_parse_numbers),
         cmocka_unit_test(test_validate_id),  cmocka_unit_test(test_open_in_root),
         cmocka_unit_test(test_atomic_write), cmocka_unit_test(test_cache),
+        cmocka_unit_test(test_escape),
     };
     return cmocka_run_group_tests_name("core", tests, NULL, NULL);
 }

@@ -193,6 +193,7 @@ static void ctx_init(struct brig_rootfs_ctx *c, struct test_spec *t, const char 
     memset(c, 0, sizeof(*c));
     c->spec = &t->spec;
     c->rootfs = root;
+    c->proc_fd = -1;
 }
 
 /* ---- kernel views ---- */

@@ -742,6 +742,60 @@ static void test_seccomp_names(void **state)
     assert_int_equal(SCMP_CMP_MASKED_EQ, BRIG_SCMP_CMP_MASKED_EQ);
 }
 
+/* The sysctl classifier: which namespace a key needs, 0 for the host-wide
+ * ones, -1 for a malformed key. */
+static void test_sysctl_namespace(void **state)
+{
+    static const struct {
+        const char *key;
+        int want;
+    } cases[] = {
+        {"fs.mqueue.queues_max", CLONE_NEWIPC},
+        {"fs/mqueue/msg_max", CLONE_NEWIPC},
+        {"kernel.msgmax", CLONE_NEWIPC},
+        {"kernel.msgmnb", CLONE_NEWIPC},
+        {"kernel.msgmni", CLONE_NEWIPC},
+        {"kernel.sem", CLONE_NEWIPC},
+        {"kernel.shmall", CLONE_NEWIPC},
+        {"kernel.shmmax", CLONE_NEWIPC},
+        {"kernel.shmmni", CLONE_NEWIPC},
+        {"kernel.shm_rmid_forced", CLONE_NEWIPC},
+        {"net.ipv4.ip_forward", CLONE_NEWNET},
+        {"net/ipv4/ping_group_range", CLONE_NEWNET},
+        {"net.core.somaxconn", CLONE_NEWNET},
+        {"kernel.hostname", CLONE_NEWUTS},
+        {"kernel.domainname", CLONE_NEWUTS},
+        /* one value for the whole host */
+        {"kernel.pid_max", 0},
+        {"kernel.shmmaxx", 0},
+        {"kernel.semx", 0},
+        {"kernel.core_pattern", 0},
+        {"vm.swappiness", 0},
+        {"fs.file-max", 0},
+        {"fs.mqueue", 0},
+        {"fs.mqueuex.a", 0},
+        {"netfilter.x", 0},
+        {"user.max_user_namespaces", 0},
+        /* malformed */
+        {"", -1},
+        {".net.ipv4.ip_forward", -1},
+        {"net.ipv4.", -1},
+        {"net..ipv4", -1},
+        {"net/../kernel/pid_max", -1},
+        {"/net/ipv4/ip_forward", -1},
+        {"net.ipv4.ip_forward\n", -1},
+        {"net.ipv4.\x1bip", -1},
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        int got = brig_sysctl_namespace(cases[i].key);
+        if (got != cases[i].want)
+            fail_msg("sysctl `%s`: got %d, want %d", cases[i].key, got, cases[i].want);
+    }
+    assert_int_equal(brig_sysctl_namespace(NULL), -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -749,7 +803,7 @@ int main(void)
         cmocka_unit_test(test_error_messages),   cmocka_unit_test(test_syntax_errors),
         cmocka_unit_test(test_load_file_errors), cmocka_unit_test(test_default_json),
         cmocka_unit_test(test_process_json),     cmocka_unit_test(test_cap_names),
-        cmocka_unit_test(test_seccomp_names),
+        cmocka_unit_test(test_seccomp_names),    cmocka_unit_test(test_sysctl_namespace),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

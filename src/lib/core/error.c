@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/util.h"
+
 void brig_error_free(brig_error *err)
 {
     if (err == NULL || *err == NULL)
@@ -36,7 +38,11 @@ int brig_error_setv(brig_error *reterr, int errnum, const char *fmt, va_list ap)
         abort();
     }
     (*reterr)->errnum = errnum;
-    (*reterr)->msg = msg != NULL ? msg : strdup("out of memory");
+    /* Every error is one line: ids, paths, keys and args come from users
+     * and configs, and a raw newline or ESC in them would forge lines in
+     * the log or the terminal of whoever reads it. */
+    (*reterr)->msg = msg != NULL ? brig_str_escape(msg) : strdup("out of memory");
+    free(msg);
     return -1;
 }
 
@@ -53,7 +59,7 @@ int brig_error_set(brig_error *reterr, int errnum, const char *fmt, ...)
 
 int brig_error_wrap(brig_error *reterr, const char *fmt, ...)
 {
-    char *ctx = NULL, *msg = NULL;
+    char *ctx = NULL, *msg = NULL, *esc = NULL;
     va_list ap;
 
     if (reterr == NULL || *reterr == NULL)
@@ -64,10 +70,13 @@ int brig_error_wrap(brig_error *reterr, const char *fmt, ...)
     va_end(ap);
     if (ctx == NULL)
         return -1;
-    if (asprintf(&msg, "%s: %s", ctx, (*reterr)->msg) >= 0) {
+    /* The context names user strings too (see brig_error_setv). */
+    esc = brig_str_escape(ctx);
+    if (asprintf(&msg, "%s: %s", esc, (*reterr)->msg) >= 0) {
         free((*reterr)->msg);
         (*reterr)->msg = msg;
     }
+    free(esc);
     free(ctx);
     return -1;
 }

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "core/util.h"
 #include "sandbox/container.h"
 
 /* libbrig never prints: warnings go through the callback the CLI installed,
@@ -26,7 +27,11 @@ void brig_log(int level, const char *fmt, ...)
     if (vasprintf(&msg, fmt, ap) < 0)
         msg = NULL;
     va_end(ap);
-    if (msg != NULL)
-        log_fn(level, msg, log_data);
+    if (msg != NULL) {
+        /* One warning, one line, whatever user strings it names. */
+        char *esc = brig_str_escape(msg);
+        log_fn(level, esc, log_data);
+        free(esc);
+    }
     free(msg);
 }

@@ -87,6 +87,33 @@ void brig_strv_append(char ***v, const char *s)
     (*v)[n + 1] = NULL;
 }
 
+char *brig_str_escape(const char *s)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t n = 0;
+    char *out, *o;
+
+    for (const char *p = s; *p; p++)
+        n += ((unsigned char)*p < 0x20 || *p == 0x7f) ? 4 : 1;
+    out = o = brig_xmalloc0(n + 1);
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p >= 0x20 && *p != 0x7f) {
+            *o++ = (char)*p;
+            continue;
+        }
+        *o++ = '\\';
+        if (*p == '\n' || *p == '\r' || *p == '\t') {
+            *o++ = *p == '\n' ? 'n' : *p == '\r' ? 'r' : 't';
+            continue;
+        }
+        *o++ = 'x';
+        *o++ = hex[*p >> 4];
+        *o++ = hex[*p & 0xf];
+    }
+    *o = '\0';
+    return out;
+}
+
 bool brig_str_has_prefix(const char *s, const char *prefix)
 {
     return strncmp(s, prefix, strlen(prefix)) == 0;

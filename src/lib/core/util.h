@@ -24,6 +24,12 @@ size_t brig_strv_len(char *const *v);
 char **brig_strv_dup(char *const *v);
 void brig_strv_append(char ***v, const char *s); /* copies s */
 bool brig_str_has_prefix(const char *s, const char *prefix);
+/* A copy of `s` fit for one line of an error or log message: control
+ * characters (bytes below 0x20 and 0x7f) become \n, \r, \t or \xNN.  A
+ * backslash is kept as is, so escaping twice changes nothing (an error the
+ * container init sent over the sync socket is escaped again by the
+ * runtime). */
+char *brig_str_escape(const char *s);
 
 /* fds: every fd brig opens is O_CLOEXEC; these keep it so. */
 ssize_t brig_write_all(int fd, const void *buf, size_t len);

@@ -35,24 +35,26 @@ _Static_assert(sizeof(gid_t) == sizeof(uint32_t), "additional_gids are passed as
 
 static int last_cap_cached = -1;
 
-static int last_cap_from_proc(void)
+/* The kernel itself answers: PR_CAPBSET_READ fails with EINVAL exactly past
+ * its last capability.  /proc/sys/kernel/cap_last_cap is not asked: in an
+ * exec'd process /proc is the container's, and a container with
+ * CAP_SYS_ADMIN can mount a tmpfs over /proc/sys/kernel whose cap_last_cap
+ * says 5, after which only caps 0..5 would leave the bounding set.  The
+ * answer decides which capabilities are dropped, so nothing the container
+ * can write may feed it. */
+static int last_cap_from_kernel(void)
 {
-    _cleanup_close_ int fd = -1;
-    char buf[16];
-    ssize_t n;
-    uint64_t v;
+    int lo = 0, hi = 63;
 
-    fd = open("/proc/sys/kernel/cap_last_cap", O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return -1;
-    n = read(fd, buf, sizeof(buf) - 1);
-    if (n <= 0)
-        return -1;
-    buf[n] = '\0';
-    buf[strcspn(buf, "\n")] = '\0';
-    if (brig_parse_u64(buf, &v) < 0 || v > 63)
-        return -1;
-    return (int)v;
+    /* Capability 0 always exists; find the highest n the kernel accepts. */
+    while (lo < hi) {
+        int mid = lo + (hi - lo + 1) / 2;
+        if (prctl(PR_CAPBSET_READ, (unsigned long)mid, 0, 0, 0) >= 0)
+            lo = mid;
+        else
+            hi = mid - 1;
+    }
+    return lo;
 }
 
 int brig_caps_last_cap(void)
@@ -61,14 +63,7 @@ int brig_caps_last_cap(void)
 
     if (last >= 0)
         return last;
-    last = last_cap_from_proc();
-    if (last < 0) {
-        /* No /proc (a container that did not mount it): the bounding set
-         * read fails with EINVAL exactly past the kernel's last cap. */
-        last = 0;
-        while (last < 63 && prctl(PR_CAPBSET_READ, (unsigned long)last + 1, 0, 0, 0) >= 0)
-            last++;
-    }
+    last = last_cap_from_kernel();
     __atomic_store_n(&last_cap_cached, last, __ATOMIC_RELAXED);
     return last;
 }
@@ -81,22 +76,6 @@ static const char *cap_name(int cap, char buf[24])
         return name;
     snprintf(buf, 24, "capability %d", cap);
     return buf;
-}
-
-/* /proc/self/setgroups says "deny" in a user namespace whose gid map was
- * written without setgroups permission (rootless): setgroups(2) fails there
- * whatever we pass. */
-static bool setgroups_denied(void)
-{
-    _cleanup_close_ int fd = -1;
-    char buf[8] = {0};
-
-    fd = open("/proc/self/setgroups", O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return false;
-    if (read(fd, buf, sizeof(buf) - 1) <= 0)
-        return false;
-    return brig_str_has_prefix(buf, "deny");
 }
 
 int brig_caps_set_user(const struct brig_spec_user *user, bool deny_setgroups, brig_error *reterr)
@@ -182,7 +161,7 @@ static int set_ambient(uint64_t ambient, uint64_t allowed, int last, brig_error 
 }
 
 int brig_caps_apply(const struct brig_spec_caps *caps, const struct brig_spec_user *user,
-                    brig_error *reterr)
+                    bool deny_setgroups, brig_error *reterr)
 {
     int last = brig_caps_last_cap();
     /* Capabilities the running kernel does not know are ignored, as runc
@@ -194,17 +173,17 @@ int brig_caps_apply(const struct brig_spec_caps *caps, const struct brig_spec_us
         return -1;
 
     if (user != NULL) {
-        /* Where setgroups is denied (rootless user namespace) the
-         * additional gids cannot be set at all; runc and crun then skip
-         * them silently, and so does brig, so such configs start the same.
-         * Skipping only withholds groups, it never grants one. */
-        bool deny = setgroups_denied();
-
         /* Without KEEPCAPS the switch away from uid 0 empties the permitted
          * set, and step 3 could no longer keep what the spec asks for. */
         if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
             return brig_error_errno(reterr, "set PR_SET_KEEPCAPS");
-        if (brig_caps_set_user(user, deny, reterr) < 0)
+        /* Where setgroups is denied (rootless user namespace) the
+         * additional gids cannot be set at all; runc and crun then skip
+         * them silently, and so does brig.  The caller decided that from the
+         * host's view (brig_caps_setgroups_denied): skipping keeps whatever
+         * groups the runtime has, so a container must not be able to ask
+         * for it. */
+        if (brig_caps_set_user(user, deny_setgroups, reterr) < 0)
             return -1;
         if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
             return brig_error_errno(reterr, "clear PR_SET_KEEPCAPS");
@@ -218,4 +197,21 @@ int brig_caps_apply(const struct brig_spec_caps *caps, const struct brig_spec_us
                  reterr) < 0)
         return -1;
     return set_ambient(caps->ambient & known, caps->permitted & caps->inheritable, last, reterr);
+}
+
+bool brig_caps_setgroups_denied(int procfd, pid_t pid)
+{
+    _cleanup_close_ int fd = -1;
+    char path[32], buf[8] = {0};
+
+    if (pid > 0)
+        snprintf(path, sizeof(path), "%d/setgroups", (int)pid);
+    else
+        snprintf(path, sizeof(path), "self/setgroups");
+    fd = openat(procfd, path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    if (read(fd, buf, sizeof(buf) - 1) <= 0)
+        return false;
+    return brig_str_has_prefix(buf, "deny");
 }

@@ -10,18 +10,29 @@
 #ifndef BRIG_CAPS_H
 #define BRIG_CAPS_H
 
+#include <stdbool.h>
+#include <sys/types.h>
+
 #include "core/error.h"
 #include "spec/spec.h"
 
 /* Steps 1 and 3-4 around a user switch (step 2).  `user` may be NULL to keep
- * the current ids. */
+ * the current ids.  `deny_setgroups` as for brig_caps_set_user. */
 int brig_caps_apply(const struct brig_spec_caps *caps, const struct brig_spec_user *user,
-                    brig_error *reterr);
+                    bool deny_setgroups, brig_error *reterr);
 /* Only the user switch (setgroups to additional_gids, gid, uid).  With
- * `deny_setgroups` (user namespace without CAP_SETGID mapping) setgroups is
- * skipped. */
+ * `deny_setgroups` (user namespace whose setgroups file says "deny")
+ * setgroups is skipped.  Callers take it from brig_caps_setgroups_denied()
+ * read on the host's /proc, never from the container's. */
 int brig_caps_set_user(const struct brig_spec_user *user, bool deny_setgroups, brig_error *reterr);
-/* Highest capability the running kernel knows (/proc/sys/kernel/cap_last_cap). */
+/* Highest capability the running kernel knows, asked of the kernel with
+ * PR_CAPBSET_READ (never /proc/sys/kernel/cap_last_cap, which a container
+ * can mount over). */
 int brig_caps_last_cap(void);
+/* Whether setgroups(2) is denied in the user namespace of `pid` (0: the
+ * caller), read from `/proc/PID/setgroups` through `procfd`, an fd on the host's /proc opened
+ * before anything joined a container's mount namespace.  Missing file (no
+ * user namespace support): false. */
+bool brig_caps_setgroups_denied(int procfd, pid_t pid);
 
 #endif

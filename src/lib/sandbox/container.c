@@ -2,9 +2,9 @@
  * resume, ps, update, list.
  *
  * A created container is a process that has finished its setup and blocks
- * opening ROOT/ID/exec.fifo for writing; `start` opens the read side and
- * lets it exec.  Everything create makes (state directory, cgroup, process)
- * is undone on any failure before it returns. */
+ * reading ROOT/ID/exec.fifo (through an fd it got at clone time); `start`
+ * writes one byte into it and lets it exec.  Everything create makes (state directory, cgroup,
+ * process) is undone on any failure before it returns. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -129,6 +129,80 @@ static pid_t container_clone(unsigned long flags, int cgroup_fd, bool *ret_in_un
     return (pid_t)syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, 0);
 }
 
+/* Whether the namespace `st` (an fstat of an ns fd or path) is the host's
+ * own: the one pid 1 or the runtime itself lives in. */
+static bool ns_is_host(const struct stat *st, const char *name)
+{
+    char path[64];
+    struct stat hs;
+
+    for (int i = 0; i < 2; i++) {
+        snprintf(path, sizeof(path), "/proc/%s/ns/%s", i == 0 ? "1" : "self", name);
+        if (stat(path, &hs) == 0 && hs.st_ino == st->st_ino && hs.st_dev == st->st_dev)
+            return true;
+    }
+    return false;
+}
+
+static const char *sysctl_ns_name(int type)
+{
+    return type == CLONE_NEWIPC ? "ipc" : type == CLONE_NEWNET ? "net" : "uts";
+}
+
+static const char *sysctl_ns_human(int type)
+{
+    return type == CLONE_NEWIPC ? "IPC" : type == CLONE_NEWNET ? "network" : "UTS";
+}
+
+/* Whether some sysctl of the config lives in namespace `type`. */
+static bool spec_sysctl_needs(const struct brig_spec *spec, int type)
+{
+    for (size_t i = 0; i < spec->linux_.n_sysctl; i++)
+        if (brig_sysctl_namespace(spec->linux_.sysctl[i].key) == type)
+            return true;
+    return false;
+}
+
+/* A sysctl written by the init lands in whatever namespace the init is in:
+ * the host's when the container shares it.  So each one must belong to a
+ * namespace the container owns, a new one or a joined one that is not the
+ * host's (runc's rule).  Checked before create makes anything. */
+static int container_check_sysctl(const struct brig_spec *spec, brig_error *reterr)
+{
+    for (size_t i = 0; i < spec->linux_.n_sysctl; i++) {
+        const char *key = spec->linux_.sysctl[i].key;
+        const struct brig_spec_namespace *own = NULL;
+        int type = brig_sysctl_namespace(key);
+        struct stat st;
+
+        if (type < 0)
+            return brig_error_set(reterr, 0, "linux.sysctl: \"%s\" is not a valid sysctl name",
+                                  key);
+        if (type == 0)
+            return brig_error_set(reterr, 0,
+                                  "linux.sysctl: \"%s\" is not namespaced: setting it would "
+                                  "change the host",
+                                  key);
+        for (size_t j = 0; j < spec->linux_.n_namespaces; j++)
+            if (spec->linux_.namespaces[j].type == type)
+                own = &spec->linux_.namespaces[j];
+        if (own == NULL)
+            return brig_error_set(reterr, 0,
+                                  "linux.sysctl: \"%s\" needs the container's own %s namespace",
+                                  key, sysctl_ns_human(type));
+        if (own->path == NULL)
+            continue;
+        if (stat(own->path, &st) < 0)
+            return brig_error_errno(reterr, "linux.sysctl: \"%s\": namespace `%s`", key, own->path);
+        if (ns_is_host(&st, sysctl_ns_name(type)))
+            return brig_error_set(reterr, 0,
+                                  "linux.sysctl: \"%s\" needs the container's own %s namespace "
+                                  "(`%s` is the host's)",
+                                  key, sysctl_ns_human(type), own->path);
+    }
+    return 0;
+}
+
 static int container_check_spec(const struct brig_spec *spec, const struct brig_create_opts *o,
                                 bool keep_pty, int *ret_new_flags, brig_error *reterr)
 {
@@ -152,6 +226,8 @@ static int container_check_spec(const struct brig_spec *spec, const struct brig_
         return brig_error_set(reterr, 0,
                               "hostname: setting it requires a new uts namespace in "
                               "linux.namespaces");
+    if (container_check_sysctl(spec, reterr) < 0)
+        return -1;
     if ((flags & CLONE_NEWUSER) && spec->linux_.n_uid_mappings == 0)
         return brig_error_set(reterr, 0, "linux.uidMappings: required with a new user namespace");
     if (spec->process->terminal && o->console_socket == NULL && !keep_pty)
@@ -166,6 +242,7 @@ static int container_create(const struct brig_create_opts *o, bool keep_pty,
                             struct create_result *res, brig_error *reterr)
 {
     _cleanup_close_ int rootfd = -1, lockfd = -1, dirfd = -1, fifo_fd = -1, master = -1;
+    _cleanup_close_ int procfd = -1;
     _cleanup_spec_ struct brig_spec *spec = NULL;
     _cleanup_cgroup_ struct brig_cgroup *cg = NULL;
     _cleanup_state_ struct brig_state *st = NULL;
@@ -284,7 +361,12 @@ static int container_create(const struct brig_create_opts *o, bool keep_pty,
         brig_error_errno(reterr, "create exec fifo");
         goto fail;
     }
-    fifo_fd = openat(dirfd, EXEC_FIFO, O_PATH | O_CLOEXEC);
+    /* O_RDWR: the open does not wait for a writer, and while the init holds
+     * this fd its read blocks until `start` writes (instead of seeing EOF).
+     * The init inherits the fd, so it never reopens the fifo: that would
+     * need /proc/self/fd inside the container, which a config may not
+     * mount. */
+    fifo_fd = openat(dirfd, EXEC_FIFO, O_RDWR | O_CLOEXEC);
     if (fifo_fd < 0) {
         brig_error_errno(reterr, "open exec fifo");
         goto fail;
@@ -300,6 +382,21 @@ static int container_create(const struct brig_create_opts *o, bool keep_pty,
         if (fd < 0) {
             brig_error_errno(reterr, "linux.namespaces[%zu]: open `%s`", i, ns->path);
             goto fail;
+        }
+        if ((ns->type == CLONE_NEWIPC || ns->type == CLONE_NEWNET || ns->type == CLONE_NEWUTS) &&
+            spec_sysctl_needs(spec, ns->type)) {
+            /* The path was checked before anything was made; what counts
+             * is the namespace this fd holds, should the path now name
+             * another one. */
+            struct stat nst;
+            if (fstat(fd, &nst) < 0 || ns_is_host(&nst, sysctl_ns_name(ns->type))) {
+                close(fd);
+                brig_error_set(reterr, 0,
+                               "linux.sysctl: the container's own %s namespace is needed "
+                               "(`%s` is the host's)",
+                               sysctl_ns_human(ns->type), ns->path);
+                goto fail;
+            }
         }
         if (ns->type == CLONE_NEWPID) {
             /* setns on a pid namespace only affects children: do it here,
@@ -328,6 +425,12 @@ static int container_create(const struct brig_create_opts *o, bool keep_pty,
     ctx.seccomp = seccomp;
     ctx.sync_sock = socks[1];
     ctx.fifo_fd = fifo_fd;
+    procfd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    ctx.host_proc_fd = procfd;
+    if (procfd < 0) {
+        brig_error_errno(reterr, "open `/proc`");
+        goto fail;
+    }
     ctx.new_userns = (new_flags & CLONE_NEWUSER) != 0;
     ctx.new_cgroupns = (new_flags & CLONE_NEWCGROUP) != 0;
     ctx.new_utsns = (new_flags & CLONE_NEWUTS) != 0;
@@ -384,20 +487,6 @@ static int container_create(const struct brig_create_opts *o, bool keep_pty,
     ctx.n_ns = 0;
 
     if (new_flags & CLONE_NEWUSER) {
-        /* The init reopens the fifo as the user namespace's root: give the
-         * fifo to the host ids that root maps to. */
-        uid_t fuid = 0;
-        gid_t fgid = 0;
-        for (size_t i = 0; i < spec->linux_.n_uid_mappings; i++)
-            if (spec->linux_.uid_mappings[i].container_id == 0)
-                fuid = spec->linux_.uid_mappings[i].host_id;
-        for (size_t i = 0; i < spec->linux_.n_gid_mappings; i++)
-            if (spec->linux_.gid_mappings[i].container_id == 0)
-                fgid = spec->linux_.gid_mappings[i].host_id;
-        if (fchownat(dirfd, EXEC_FIFO, fuid, fgid, AT_SYMLINK_NOFOLLOW) < 0) {
-            brig_error_errno(reterr, "chown exec fifo");
-            goto fail;
-        }
         if (write_id_map(pid, "uid_map", spec->linux_.uid_mappings, spec->linux_.n_uid_mappings,
                          reterr) < 0 ||
             write_id_map(pid, "gid_map", spec->linux_.gid_mappings, spec->linux_.n_gid_mappings,
@@ -503,7 +592,6 @@ static int container_start(int rootfd, const char *id, brig_error *reterr)
     _cleanup_spec_ struct brig_spec *spec = NULL;
     _cleanup_free_ char *fifo_path = brig_xasprintf("%s/" EXEC_FIFO, id), *json = NULL;
     enum brig_status status;
-    char c;
 
     lockfd = brig_state_lock(rootfd, id, reterr);
     if (lockfd < 0)
@@ -514,23 +602,17 @@ static int container_start(int rootfd, const char *id, brig_error *reterr)
     if (status != BRIG_STATUS_CREATED)
         return brig_error_set(reterr, 0, "container `%s` is %s, not created", id,
                               brig_status_name(status));
-    /* O_NONBLOCK: opening must not hang if the init died meanwhile; we poll
-     * for its byte and check it is alive between polls. */
-    fifo = openat(rootfd, fifo_path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    /* O_NONBLOCK: with no reader left (the init died) the open fails with
+     * ENXIO instead of hanging; one byte always fits in the pipe. */
+    fifo = openat(rootfd, fifo_path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fifo < 0 && errno == ENXIO)
+        return brig_error_set(reterr, 0, "container `%s`: its process exited before start", id);
     if (fifo < 0)
         return brig_error_errno(reterr, "open exec fifo");
-    for (;;) {
-        struct pollfd pfd = {.fd = fifo, .events = POLLIN};
-        int r = poll(&pfd, 1, 100);
-        if (r > 0 && (pfd.revents & POLLIN)) {
-            if (read(fifo, &c, 1) == 1)
-                break;
-        }
-        if (r < 0 && errno != EINTR)
-            return brig_error_errno(reterr, "wait on exec fifo");
-        if (!brig_state_init_alive(st))
-            return brig_error_set(reterr, 0, "container `%s`: its process exited before start", id);
-    }
+    if (!brig_state_init_alive(st))
+        return brig_error_set(reterr, 0, "container `%s`: its process exited before start", id);
+    if (brig_write_all(fifo, "0", 1) < 0)
+        return brig_error_errno(reterr, "write exec fifo");
     unlinkat(rootfd, fifo_path, 0);
     st->started = true;
     if (brig_state_save(rootfd, st, reterr) < 0)

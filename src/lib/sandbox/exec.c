@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "core/util.h"
+#include "sandbox/caps.h"
 #include "sandbox/container.h"
 #include "sandbox/internal.h"
 #include "selinux/label.h"
@@ -80,7 +81,6 @@ static __attribute__((noreturn)) void exec_child_run(struct exec_child *c)
             brig_sync_fail(c->sock, err);
     }
     f.path = exe;
-    f.deny_setgroups = false;
     /* The death signal survives execve: the process must outlive a
      * runtime that exits (--detach) or is killed. */
     prctl(PR_SET_PDEATHSIG, 0);
@@ -101,7 +101,7 @@ static bool same_ns(pid_t pid, const char *name)
 
 static int container_exec(const struct brig_exec_opts *o, int *ret_status, brig_error *reterr)
 {
-    _cleanup_close_ int rootfd = -1, pidns = -1, master = -1;
+    _cleanup_close_ int rootfd = -1, pidns = -1, master = -1, procfd = -1;
     _cleanup_state_ struct brig_state *st = NULL;
     _cleanup_spec_ struct brig_spec *spec = NULL;
     _cleanup_cgroup_ struct brig_cgroup *cg = NULL;
@@ -169,6 +169,15 @@ static int container_exec(const struct brig_exec_opts *o, int *ret_status, brig_
     finish.exec_label = p->selinux_label ? p->selinux_label : st->process_label;
     finish.selinux = selinux;
     finish.preserve_fds = o->preserve_fds;
+    /* Decided here, in the host's mount namespace: the child reads nothing
+     * that decides privileges after joining the container's (a fake
+     * /proc/self/setgroups saying "deny" would keep the runtime's groups). */
+    procfd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (procfd < 0) {
+        brig_error_errno(reterr, "open `/proc`");
+        goto out;
+    }
+    finish.deny_setgroups = brig_caps_setgroups_denied(procfd, st->pid);
 
     for (size_t i = 0; i < BRIG_ARRAY_SIZE(exec_ns); i++) {
         char path[64];

@@ -41,9 +41,11 @@ struct brig_init_ctx {
     const char *bundle;
     const struct brig_cgroup *cg;
     const struct brig_seccomp_filter *seccomp;
-    int sync_sock; /* child's end */
-    int fifo_fd;   /* O_PATH fd on ROOT/ID/exec.fifo, -1 for none */
-    int ns_fds[8]; /* namespaces to join, by index of ns_types; -1 = none */
+    int sync_sock;       /* child's end */
+    int fifo_fd;         /* ROOT/ID/exec.fifo opened O_RDWR, -1 for none */
+    int host_proc_fd;    /* the runtime's /proc, for decisions the container must not sway */
+    bool deny_setgroups; /* set by the init from host_proc_fd */
+    int ns_fds[8];       /* namespaces to join, by index of ns_types; -1 = none */
     int ns_types[8];
     size_t n_ns;
     int new_ns_flags; /* CLONE_NEW* the clone did not create yet (user joined) */
@@ -67,7 +69,7 @@ struct brig_finish_ctx {
     const struct brig_seccomp_filter *seccomp;
     const char *exec_label;
     bool selinux;
-    bool deny_setgroups;
+    bool deny_setgroups; /* decided from the host's /proc, see caps.h */
     int preserve_fds;
     const char *path; /* resolved executable */
 };

@@ -152,7 +152,7 @@ int brig_process_finish(const struct brig_finish_ctx *f, brig_error *reterr)
         return -1;
     /* No capabilities object: the process keeps what it has (runc and crun
      * agree); only the user changes. */
-    if (p->has_caps ? brig_caps_apply(&caps, &p->user, reterr) < 0
+    if (p->has_caps ? brig_caps_apply(&caps, &p->user, f->deny_setgroups, reterr) < 0
                     : brig_caps_set_user(&p->user, f->deny_setgroups, reterr) < 0)
         return -1;
     if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
@@ -210,22 +210,20 @@ static int init_sysctl(const struct brig_spec *spec, brig_error *reterr)
 
 static int init_wait_start(struct brig_init_ctx *c, brig_error *reterr)
 {
-    char fdpath[BRIG_FD_PATH_MAX];
-    _cleanup_close_ int fd = -1;
+    char b;
+    ssize_t n;
 
     if (c->fifo_fd < 0)
         return 0;
-    /* Re-open the fifo through our O_PATH fd: the state directory is not
-     * reachable by path after pivot_root.  The open blocks until `start`
-     * opens the read side. */
-    brig_fd_path(c->fifo_fd, fdpath);
+    /* Block on the fd the runtime opened (O_RDWR) before the clone, never
+     * on a path: the state directory is out of reach after pivot_root and
+     * /proc/self/fd needs a /proc the config may not mount.  Holding the
+     * write side too, we never see EOF; `start` writes the byte. */
     do
-        fd = open(fdpath, O_WRONLY | O_CLOEXEC);
-    while (fd < 0 && errno == EINTR);
-    if (fd < 0)
-        return brig_error_errno(reterr, "open exec fifo");
-    if (brig_write_all(fd, "0", 1) < 0)
-        return brig_error_errno(reterr, "write exec fifo");
+        n = read(c->fifo_fd, &b, 1);
+    while (n < 0 && errno == EINTR);
+    if (n != 1)
+        return brig_error_set(reterr, n < 0 ? errno : 0, "wait on exec fifo");
     close(c->fifo_fd);
     c->fifo_fd = -1;
     return 0;
@@ -262,6 +260,7 @@ void brig_init_run(struct brig_init_ctx *c)
         .in_userns = c->new_userns,
         .no_pivot = c->no_pivot,
         .mount_label = c->selinux ? c->mount_label : NULL,
+        .proc_fd = c->host_proc_fd,
     };
     int sock = c->sync_sock;
 
@@ -282,6 +281,12 @@ void brig_init_run(struct brig_init_ctx *c)
     }
     if (init_join_namespaces(c, &err) < 0)
         brig_sync_fail(sock, err);
+    /* Read through the host's /proc, opened by the runtime before the
+     * clone: a joined mount namespace could show a /proc of the container's
+     * making, and the answer decides whether the runtime's own groups are
+     * replaced. */
+    if (c->host_proc_fd >= 0)
+        c->deny_setgroups = brig_caps_setgroups_denied(c->host_proc_fd, 0);
     if (c->new_utsns) {
         if (spec->hostname && sethostname(spec->hostname, strlen(spec->hostname)) < 0) {
             brig_error_errno(&err, "hostname: set `%s`", spec->hostname);
@@ -319,6 +324,13 @@ void brig_init_run(struct brig_init_ctx *c)
         brig_sync_fail(sock, err);
     if (brig_rootfs_finalize(&rc, &err) < 0)
         brig_sync_fail(sock, err);
+    /* The runtime's /proc served only the steps above: nothing of the
+     * host's stays open in the container from here. */
+    if (c->host_proc_fd >= 0) {
+        close(c->host_proc_fd);
+        c->host_proc_fd = -1;
+        rc.proc_fd = -1;
+    }
     if (brig_process_set_rlimits(p, &err) < 0)
         brig_sync_fail(sock, err);
     /* In a user namespace a non-dumpable process's /proc/self files belong
@@ -365,6 +377,7 @@ void brig_init_run(struct brig_init_ctx *c)
             .exec_label = c->process_label,
             .selinux = c->selinux,
             .preserve_fds = c->preserve_fds,
+            .deny_setgroups = c->deny_setgroups,
             .path = exe,
         };
         brig_process_finish(&f, &err);

@@ -246,15 +246,27 @@ int brig_rootfs_pivot(const struct brig_rootfs_ctx *c, brig_error *reterr)
     return 0;
 }
 
+/* The magic link naming `fd` for mount(2), which takes only paths.  After
+ * pivot_root the container's /proc may be absent (a config without a proc
+ * mount) or not yet what we think; with `proc_fd` the cwd is the runtime's
+ * own /proc (finalize_enter) and the link is relative to it. */
+static void finalize_fd_path(bool rel, int fd, char buf[BRIG_FD_PATH_MAX])
+{
+    if (rel)
+        snprintf(buf, BRIG_FD_PATH_MAX, "self/fd/%d", fd);
+    else
+        brig_fd_path(fd, buf);
+}
+
 /* Remount `fd` (already its own mount) read-only, repeating the flags it
  * has: in a user namespace dropping a locked one is EPERM. */
-static int remount_ro(int fd, unsigned long extra, const char *what, brig_error *reterr)
+static int remount_ro(bool rel, int fd, unsigned long extra, const char *what, brig_error *reterr)
 {
     char p[BRIG_FD_PATH_MAX];
     struct statvfs sv;
     unsigned long keep = 0;
 
-    brig_fd_path(fd, p);
+    finalize_fd_path(rel, fd, p);
     if (statvfs(p, &sv) == 0)
         keep = brig_rootfs_statvfs_flags(sv.f_flag, false);
     if (mount(NULL, p, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | keep | extra, NULL) < 0)
@@ -262,7 +274,7 @@ static int remount_ro(int fd, unsigned long extra, const char *what, brig_error 
     return 0;
 }
 
-static int readonly_path(int rootfd, const char *path, brig_error *reterr)
+static int readonly_path(bool rel, int rootfd, const char *path, brig_error *reterr)
 {
     _cleanup_error_ brig_error err = NULL;
     _cleanup_close_ int fd = brig_open_in_root(rootfd, path, O_PATH, 0, &err);
@@ -274,17 +286,18 @@ static int readonly_path(int rootfd, const char *path, brig_error *reterr)
         brig_rootfs_pass_error(reterr, &err);
         return brig_error_wrap(reterr, "read-only path `%s`", path);
     }
-    brig_fd_path(fd, p);
+    finalize_fd_path(rel, fd, p);
     if (mount(p, p, NULL, MS_BIND | MS_REC, NULL) < 0)
         return brig_error_errno(reterr, "read-only path `%s`: bind onto itself", path);
     close(fd);
     fd = brig_open_in_root(rootfd, path, O_PATH, 0, reterr);
     if (fd < 0)
         return brig_error_wrap(reterr, "read-only path `%s`", path);
-    return remount_ro(fd, 0, path, reterr);
+    return remount_ro(rel, fd, 0, path, reterr);
 }
 
-static int masked_path(int rootfd, const char *path, const char *mount_label, brig_error *reterr)
+static int masked_path(bool rel, int rootfd, const char *path, const char *mount_label,
+                       brig_error *reterr)
 {
     _cleanup_error_ brig_error err = NULL;
     _cleanup_close_ int fd = brig_open_in_root(rootfd, path, O_PATH, 0, &err);
@@ -301,7 +314,7 @@ static int masked_path(int rootfd, const char *path, const char *mount_label, br
     }
     if (fstat(fd, &st) < 0)
         return brig_error_errno(reterr, "mask `%s`: stat", path);
-    brig_fd_path(fd, p);
+    finalize_fd_path(rel, fd, p);
     if (S_ISDIR(st.st_mode)) {
         if (mount_label != NULL)
             data = brig_label_mount_data(NULL, mount_label);
@@ -320,7 +333,7 @@ static int masked_path(int rootfd, const char *path, const char *mount_label, br
     if (!S_ISCHR(st.st_mode) || st.st_rdev != makedev(1, 3))
         return brig_error_set(reterr, EINVAL, "mask `%s`: `/dev/null` is not the null device",
                               path);
-    brig_fd_path(nullfd, np);
+    finalize_fd_path(rel, nullfd, np);
     if (mount(np, p, NULL, MS_BIND, NULL) < 0)
         return brig_error_errno(reterr, "mask `%s`: bind `/dev/null` over it", path);
     return 0;
@@ -328,7 +341,7 @@ static int masked_path(int rootfd, const char *path, const char *mount_label, br
 
 /* The /dev tmpfs was mounted writable so devices could be created; honour
  * its "ro" now. */
-static int dev_readonly(const struct brig_rootfs_ctx *c, int rootfd, brig_error *reterr)
+static int dev_readonly(const struct brig_rootfs_ctx *c, bool rel, int rootfd, brig_error *reterr)
 {
     for (size_t i = 0; i < c->spec->n_mounts; i++) {
         const struct brig_spec_mount *m = &c->spec->mounts[i];
@@ -341,27 +354,44 @@ static int dev_readonly(const struct brig_rootfs_ctx *c, int rootfd, brig_error 
         fd = brig_open_in_root(rootfd, "/dev", O_PATH | O_DIRECTORY, 0, reterr);
         if (fd < 0)
             return -1;
-        if (remount_ro(fd, m->opts.flags & (MS_NOSUID | MS_NODEV | MS_NOEXEC), "/dev", reterr) < 0)
+        if (remount_ro(rel, fd, m->opts.flags & (MS_NOSUID | MS_NODEV | MS_NOEXEC), "/dev",
+                       reterr) < 0)
             return -1;
     }
     return 0;
 }
 
-int brig_rootfs_finalize(const struct brig_rootfs_ctx *c, brig_error *reterr)
+static int finalize_paths(const struct brig_rootfs_ctx *c, bool rel, int rootfd, brig_error *reterr)
 {
     const struct brig_spec_linux *l = &c->spec->linux_;
+
+    for (char **p = l->masked_paths; p != NULL && *p != NULL; p++)
+        if (masked_path(rel, rootfd, *p, c->mount_label, reterr) < 0)
+            return -1;
+    for (char **p = l->readonly_paths; p != NULL && *p != NULL; p++)
+        if (readonly_path(rel, rootfd, *p, reterr) < 0)
+            return -1;
+    return dev_readonly(c, rel, rootfd, reterr);
+}
+
+int brig_rootfs_finalize(const struct brig_rootfs_ctx *c, brig_error *reterr)
+{
     _cleanup_close_ int rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    bool rel = c->proc_fd >= 0;
     struct statvfs sv;
+    int r;
 
     if (rootfd < 0)
         return brig_error_errno(reterr, "open `/`");
-    for (char **p = l->masked_paths; p != NULL && *p != NULL; p++)
-        if (masked_path(rootfd, *p, c->mount_label, reterr) < 0)
-            return -1;
-    for (char **p = l->readonly_paths; p != NULL && *p != NULL; p++)
-        if (readonly_path(rootfd, *p, reterr) < 0)
-            return -1;
-    if (dev_readonly(c, rootfd, reterr) < 0)
+    /* The cwd outside the root lasts only for these mounts, whose paths
+     * are all "self/fd/N": nothing walks ".." from it, and the chdir back
+     * happens before anything else runs. */
+    if (rel && fchdir(c->proc_fd) < 0)
+        return brig_error_errno(reterr, "enter the runtime's `/proc`");
+    r = finalize_paths(c, rel, rootfd, reterr);
+    if (rel && chdir("/") < 0 && r == 0)
+        r = brig_error_errno(reterr, "chdir `/`");
+    if (r < 0)
         return -1;
     if (!c->spec->root_readonly)
         return 0;

@@ -24,6 +24,7 @@ struct brig_rootfs_ctx {
     bool in_userns;               /* mknod is not allowed: bind host device nodes */
     bool no_pivot;                /* --no-pivot: MS_MOVE + chroot instead */
     const char *mount_label;      /* context= for tmpfs/devpts/mqueue; NULL = none */
+    int proc_fd; /* the runtime's /proc (O_PATH), opened before the clone; -1 = none */
 };
 
 /* Before pivot_root: set the rootfs propagation (linux.rootfsPropagation,
@@ -36,7 +37,9 @@ int brig_rootfs_prepare(const struct brig_rootfs_ctx *c, brig_error *reterr);
 int brig_rootfs_pivot(const struct brig_rootfs_ctx *c, brig_error *reterr);
 /* After pivot_root: masked paths (a read-only empty tmpfs over directories,
  * /dev/null over files), read-only paths (bind remount ro, nosuid, nodev,
- * noexec kept), then the read-only root (root.readonly). */
+ * noexec kept), then the read-only root (root.readonly).  Mount targets are
+ * named by their fds' magic links under proc_fd when there is one, so a
+ * config without a /proc mount still gets its masks. */
 int brig_rootfs_finalize(const struct brig_rootfs_ctx *c, brig_error *reterr);
 
 /* The default device nodes every container gets (null, zero, full, random,

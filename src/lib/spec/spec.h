@@ -266,6 +266,13 @@ int brig_cap_from_name(const char *name);
 const char *brig_cap_to_name(int cap);
 int brig_cap_last_cap(void); /* highest capability this table knows */
 
+/* The namespace a sysctl key ("net.ipv4.ip_forward" or
+ * "net/ipv4/ip_forward") lives in: CLONE_NEWIPC, CLONE_NEWNET or
+ * CLONE_NEWUTS; 0 for a sysctl that is one value for the whole host
+ * (kernel.*, vm.*, fs.* other than fs.mqueue.*); -1 for a malformed key
+ * (empty, "..", a leading or trailing separator, control characters). */
+int brig_sysctl_namespace(const char *key);
+
 /* Annotations lookup: NULL when absent. */
 const char *brig_spec_annotation(const struct brig_spec *spec, const char *key);
 
