@@ -411,3 +411,21 @@ void brig_signals_reset_ignored(void)
             (void)syscall(SYS_rt_sigaction, s, &dfl, NULL, sizeof(unsigned long));
     }
 }
+
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define BRIG_HAVE_LSAN 1
+#endif
+#elif defined(__SANITIZE_ADDRESS__)
+#define BRIG_HAVE_LSAN 1
+#endif
+#ifdef BRIG_HAVE_LSAN
+#include <sanitizer/lsan_interface.h>
+#endif
+
+void brig_sanitizer_check_leaks_now(void)
+{
+#ifdef BRIG_HAVE_LSAN
+    __lsan_do_leak_check();
+#endif
+}

@@ -78,3 +78,11 @@ void brig_signals_reset_ignored(void);
 int brig_validate_id(const char *id, brig_error *reterr);
 
 #endif
+
+/* In a LeakSanitizer build, check for leaks now rather than at exit.  LSan's
+ * exit-time check stops the world from a helper it clones; once a process
+ * has joined a container's pid namespace that helper is born inside it,
+ * cannot see its parent to ptrace it, and the exit hangs spinning.  A
+ * process about to join one calls this first (LSan checks only once, so
+ * what it allocates afterwards goes unchecked).  A no-op in other builds. */
+void brig_sanitizer_check_leaks_now(void);

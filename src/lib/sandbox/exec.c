@@ -196,6 +196,7 @@ static int container_exec(const struct brig_exec_opts *o, int *ret_status, brig_
         char path[64];
         snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int)st->pid);
         pidns = open(path, O_RDONLY | O_CLOEXEC);
+        brig_sanitizer_check_leaks_now();
         if (pidns < 0 || setns(pidns, CLONE_NEWPID) < 0) {
             brig_error_errno(reterr, "join pid namespace of `%s`", o->id);
             goto out;
