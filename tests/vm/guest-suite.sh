@@ -50,12 +50,14 @@ fi
 export BRIG_RUNTIME=$PWD/bin/brig-runtime BRIG_TOP=$PWD BRIG_RECVTTY=$PWD/bin/recvtty
 # The engine, for selinux/engine.bats (which fails when it is missing).
 export BRIG=$PWD/bin/brig
+# The engine suites' images, built on the host (tests/engine/build-images.sh).
+[ -f ./img/done ] && export BRIG_TEST_IMGDIR=$PWD/img
 if [ -x ./bin/brig-runtime ] && [ -d ./integration ] && [ ${#files[@]} -gt 0 ]; then
     # The generic suite runs with automatic labelling off: it checks the
     # runtime on cgroup v2 under an enforcing kernel, while tests/selinux
     # proves the labelling itself.  (Its bind mounts of host temp dirs would
     # need :z under SVirt, as they would with docker.)
-    BRIG_TEST_SVIRT=off bats --tap "${tags[@]}" "${files[@]}" | grep --line-buffered -v '^1\.\.' | sed -u -E 's/^((not )?ok [0-9]+)( -)?/\1 - integration:/'
+    BRIG_TEST_SVIRT=off bats --tap --timing "${tags[@]}" "${files[@]}" | grep --line-buffered -v '^1\.\.' | sed -u -E 's/^((not )?ok [0-9]+)( -)?/\1 - integration:/'
     [ "${PIPESTATUS[0]}" = 0 ] || rc=1
 fi
 if [ ${#engine_files[@]} -gt 0 ]; then
@@ -63,7 +65,7 @@ if [ ${#engine_files[@]} -gt 0 ]; then
     # off as for the generic suite (they bind host temp dirs without :z);
     # selinux/engine.bats proves the engine's labelling.
     if [ -x ./bin/brig ] && [ -d ./engine ]; then
-        BRIG_LABEL=false bats --tap "${tags[@]}" "${engine_files[@]}" | grep --line-buffered -v '^1\.\.' | sed -u -E 's/^((not )?ok [0-9]+)( -)?/\1 - engine:/'
+        BRIG_LABEL=false bats --tap --timing "${tags[@]}" "${engine_files[@]}" | grep --line-buffered -v '^1\.\.' | sed -u -E 's/^((not )?ok [0-9]+)( -)?/\1 - engine:/'
         [ "${PIPESTATUS[0]}" = 0 ] || rc=1
     else
         echo "not ok - engine: the payload has no brig or no engine/ tests"
@@ -72,7 +74,7 @@ if [ ${#engine_files[@]} -gt 0 ]; then
 fi
 if [ ${#svirt_files[@]} -gt 0 ]; then
     if [ -x ./bin/brig-runtime ] && [ -d ./selinux ]; then
-        bats --tap "${svirt_files[@]}" | grep --line-buffered -v '^1\.\.' | sed -u -E 's/^((not )?ok [0-9]+)( -)?/\1 - svirt:/'
+        bats --tap --timing "${svirt_files[@]}" | grep --line-buffered -v '^1\.\.' | sed -u -E 's/^((not )?ok [0-9]+)( -)?/\1 - svirt:/'
         [ "${PIPESTATUS[0]}" = 0 ] || rc=1
     else
         echo "not ok - svirt: the payload has no brig-runtime or no selinux/ tests"

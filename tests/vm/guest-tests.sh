@@ -85,6 +85,11 @@ cp -r "$top/tests/integration" "$work/payload/integration"
 # The SVirt suite (guest-suite.sh runs it after the integration files).
 [ -d "$top/tests/selinux" ] && cp -r "$top/tests/selinux" "$work/payload/selinux"
 [ -d "$top/tests/engine" ] && cp -r "$top/tests/engine" "$work/payload/engine"
+# The engine suites' images, built here: the guest has no umoci or skopeo.
+if [ -d "$top/tests/engine" ] && ! "$top/tests/engine/build-images.sh" "$work/payload/img" 2>"$work/img.log"; then
+    emit "not ok" "the engine suites' images could not be built" "$(tail -n 20 "$work/img.log")"
+    finish
+fi
 BRIG_VM_IMAGE=$image "$here/run.sh" -o "$results" -t "$timeout_s" "$work/payload" -- \
     bash ./guest-suite.sh "$@" >"$work/tap"
 rc=$?
