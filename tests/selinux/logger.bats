@@ -31,6 +31,10 @@ load engine-helpers
 eval "helpers_$(declare -f engine_leaks)"
 engine_leaks() { helpers_engine_leaks | grep -v ' /.*/run/@seccomp$' || true; }
 
+# Loading a policy module rebuilds the whole policy: 45-60 s in the TCG
+# guest.  brig's calls here may take that long; a hung one still fails.
+export BRIG_TEST_TIMEOUT=300
+
 LOGGER=logger
 TYPE=brig_lc_t
 RUN_LOGGER='/bin/logger-run'
