@@ -22,13 +22,15 @@
 #define BRIG_SELFEXE_ENV "_BRIG_EXE_CLONED"
 
 /* Make sure /proc/self/exe cannot be written through: return 0 at once when
- * it already cannot (a read-only mount, a sealed memfd), otherwise
- * re-execute argv from a read-only clone of the binary and never return.
+ * it already cannot (a read-only mount, a sealed memfd); otherwise move this
+ * process onto a read-only clone of its binary and return 0, or, where the
+ * kernel refuses the move, re-execute argv from the clone (no return).
  * The clone is a detached read-only bind mount of the binary (writes through
  * it fail with EROFS, it disappears with the last process using it), or
  * where the kernel refuses that (no open_tree, no privilege over mounts) a
  * sealed memfd copy.  Returns -1 with *reterr set when neither can be had:
- * the caller must not enter a container then. */
+ * the caller must not enter a container then.  Call it while the process
+ * has a single thread: its mappings move under it. */
 int brig_selfexe_ensure_cloned(char **argv, brig_error *reterr);
 
 /* Whether the binary behind fd (an open /proc/self/exe, any mode) cannot be
