@@ -121,3 +121,24 @@ if "base" in names:
 if "crun" in names:
     print(f"  brig/crun cpu, run: {statistics.mean(cpu['run-brig']) / statistics.mean(cpu['run-crun']):.2f}")
 EOF
+
+# The move alone, measured inside the process (tests/helpers/selfexe_bench),
+# beside the cost of a plain syscall as a yardstick for how loaded the host
+# is: the end-to-end deltas above drown in the noise of a shared machine.
+helper="$(dirname "$(dirname "$(dirname "$brig_new")")")/tests/helpers/selfexe_bench"
+if [ -x "$helper" ]; then
+    for _ in $(seq "$runs"); do "$helper"; done | python3 -c '
+import statistics, sys
+rows = [tuple(map(float, l.split())) for l in sys.stdin if l.strip()]
+cpu = [r[0] for r in rows]
+wall = [r[1] for r in rows]
+print(f"  the move onto the clone alone: cpu {statistics.median(cpu):.0f} us median "
+      f"({statistics.mean(cpu):.0f} mean), wall {statistics.median(wall):.0f} us median, {len(rows)} processes")'
+    python3 -c '
+import os, time
+n = 20000
+t = time.process_time()
+for _ in range(n):
+    os.getppid()
+print(f"  yardstick: getppid() from python costs {(time.process_time() - t) / n * 1e6:.2f} us here")'
+fi

@@ -342,13 +342,6 @@ int brig_selfexe_ensure_cloned(char **argv, brig_error *reterr)
         }
         return 0;
     }
-    /* We were re-executed from a clone and still run from something
-     * writable: refuse instead of re-executing forever. */
-    if (reexecuted)
-        return brig_error_set(reterr, 0,
-                              "protect our binary: `/proc/self/exe` is still writable after "
-                              "re-executing from a read-only clone");
-
     tree = selfexe_clone_mount(&mount_err);
     if (tree >= 0) {
         char path[BRIG_FD_PATH_MAX];
@@ -371,6 +364,13 @@ int brig_selfexe_ensure_cloned(char **argv, brig_error *reterr)
             return 0;
         brig_error_set(&remap_err, 0, "`/proc/self/exe` is still writable");
     }
+    /* We were re-executed from a clone and still run from something
+     * writable: refuse instead of re-executing forever. */
+    if (reexecuted)
+        return brig_error_set(reterr, 0,
+                              "protect our binary: `/proc/self/exe` is still writable after "
+                              "re-executing from a read-only clone (%s)",
+                              remap_err->msg);
     brig_log(BRIG_LOG_DEBUG, "protect our binary: %s; re-executing from the clone instead",
              remap_err->msg);
     if (setenv(BRIG_SELFEXE_ENV, "1", 1) < 0)
