@@ -115,7 +115,7 @@ for c, _ in cases:
 if "base" in names:
     for v in ("run", "exec"):
         a, b = f"{v}-brig", f"{v}-base"
-        print(f"  {v}: re-exec adds cpu {statistics.mean(cpu[a]) - statistics.mean(cpu[b]):+.3f} ms mean, "
+        print(f"  {v}: the defence adds cpu {statistics.mean(cpu[a]) - statistics.mean(cpu[b]):+.3f} ms mean, "
               f"{statistics.median(cpu[a]) - statistics.median(cpu[b]):+.3f} ms median; "
               f"wall {statistics.median(wall[a]) - statistics.median(wall[b]):+.3f} ms median")
 if "crun" in names:

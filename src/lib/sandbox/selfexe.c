@@ -172,12 +172,13 @@ static int selfexe_remap_one(int fd, uintptr_t start, uintptr_t end, int prot, o
 
     /* Never written: the file's bytes are the mapping's bytes. */
     if (!writable) {
-        if (mmap((void *)start, len, prot, MAP_PRIVATE | MAP_FIXED, fd, off) == MAP_FAILED)
+        if (mmap((void *)start, len, prot, MAP_PRIVATE | MAP_FIXED | MAP_POPULATE, fd, off) ==
+            MAP_FAILED)
             return brig_error_errno(reterr, "map the clone at %#jx", (uintmax_t)start);
         return 0;
     }
     /* Relocated or written: carry the current bytes over. */
-    tmp = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, off);
+    tmp = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_POPULATE, fd, off);
     if (tmp == MAP_FAILED)
         return brig_error_errno(reterr, "map the clone at %#jx", (uintmax_t)start);
     selfexe_copy(tmp, (const void *)start, len);
