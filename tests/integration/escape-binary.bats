@@ -17,7 +17,10 @@
 
 load helpers
 
-ATTACKER=${BRIG_EXE_ATTACKER:-$BRIG_TOP/build/tests/helpers/exe_attacker}
+# The attacker of the build under test, else the plain build's (a sanitized
+# build cannot link it statically).
+ATTACKER=${BRIG_EXE_ATTACKER:-$(dirname "$(dirname "$(dirname "$BRIG_RUNTIME")")")/tests/helpers/exe_attacker}
+[ -x "$ATTACKER" ] || ATTACKER=$BRIG_TOP/build/tests/helpers/exe_attacker
 LDSO=/lib64/ld-linux-x86-64.so.2
 
 eval "$(declare -f setup | sed '1s/^setup/helpers_setup/')"
