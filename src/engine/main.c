@@ -10,42 +10,45 @@
 
 #include "engine.h"
 #include "sandbox/container.h"
+#include "sandbox/selfexe.h"
 
 struct command {
     const char *name;
     int (*fn)(struct engine *e, int argc, char **argv);
     const char *summary;
+    bool enters; /* it, or the monitor it forks, enters a container */
 };
 
 static const struct command commands[] = {
-    {"run", cmd_run, "Create and run a new container from an image"},
-    {"create", cmd_create, "Create a new container"},
-    {"start", cmd_start, "Start one or more stopped containers"},
-    {"ps", cmd_ps, "List containers"},
-    {"stop", cmd_stop, "Stop one or more running containers"},
-    {"kill", cmd_kill, "Kill one or more running containers"},
-    {"rm", cmd_rm, "Remove one or more containers"},
-    {"exec", cmd_exec, "Execute a command in a running container"},
-    {"logs", cmd_logs, "Fetch the logs of a container"},
-    {"wait", cmd_wait, "Block until containers stop, then print their exit codes"},
-    {"inspect", cmd_inspect, "Return low-level information on containers or images"},
-    {"pause", cmd_pause, "Pause all processes within one or more containers"},
-    {"unpause", cmd_unpause, "Unpause all processes within one or more containers"},
-    {"top", cmd_top, "Display the running processes of a container"},
-    {"stats", cmd_stats, "Display a snapshot of containers' resource usage"},
-    {"rename", cmd_rename, "Rename a container"},
-    {"port", cmd_port, "List port mappings of a container"},
-    {"images", cmd_images, "List images"},
-    {"load", cmd_load, "Load an image from a tar archive or STDIN"},
-    {"import", cmd_import, "Import a rootfs tarball as an image"},
-    {"rmi", cmd_rmi, "Remove one or more images"},
-    {"tag", cmd_tag, "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE"},
-    {"info", cmd_info, "Display system-wide information"},
+    {"run", cmd_run, "Create and run a new container from an image", true},
+    {"create", cmd_create, "Create a new container", true},
+    {"start", cmd_start, "Start one or more stopped containers", true},
+    {"ps", cmd_ps, "List containers", false},
+    {"stop", cmd_stop, "Stop one or more running containers", false},
+    {"kill", cmd_kill, "Kill one or more running containers", false},
+    {"rm", cmd_rm, "Remove one or more containers", false},
+    {"exec", cmd_exec, "Execute a command in a running container", true},
+    {"logs", cmd_logs, "Fetch the logs of a container", false},
+    {"wait", cmd_wait, "Block until containers stop, then print their exit codes", false},
+    {"inspect", cmd_inspect, "Return low-level information on containers or images", false},
+    {"pause", cmd_pause, "Pause all processes within one or more containers", false},
+    {"unpause", cmd_unpause, "Unpause all processes within one or more containers", false},
+    {"top", cmd_top, "Display the running processes of a container", false},
+    {"stats", cmd_stats, "Display a snapshot of containers' resource usage", false},
+    {"rename", cmd_rename, "Rename a container", false},
+    {"port", cmd_port, "List port mappings of a container", false},
+    {"images", cmd_images, "List images", false},
+    {"load", cmd_load, "Load an image from a tar archive or STDIN", false},
+    {"import", cmd_import, "Import a rootfs tarball as an image", false},
+    {"rmi", cmd_rmi, "Remove one or more images", false},
+    {"tag", cmd_tag, "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE", false},
+    {"info", cmd_info, "Display system-wide information", false},
 #ifdef BRIG_HAVE_CMD_SELINUX
-    {"selinux", cmd_selinux, "SELinux: host status, a container's denials, explain avc lines"},
+    {"selinux", cmd_selinux, "SELinux: host status, a container's denials, explain avc lines",
+     false},
 #endif
 #ifdef BRIG_HAVE_CMD_POLICY
-    {"policy", cmd_policy, "Generate (and install) a policy module for a container"},
+    {"policy", cmd_policy, "Generate (and install) a policy module for a container", false},
 #endif
 };
 
@@ -99,6 +102,9 @@ int main(int argc, char **argv)
             return engine_fail("unknown flag: %s (see '%s --help')", argv[1], ENGINE_NAME);
         return engine_fail("'%s' is not a brig command (see '%s --help')", argv[1], ENGINE_NAME);
     }
+    /* Before anything is opened: the re-exec keeps only argv and environ. */
+    if (cmd->enters && brig_selfexe_ensure_cloned(argv, &err) < 0)
+        return engine_fail_error(&err);
     brig_set_log(log_cb, NULL);
     if (engine_conf_load(&e.conf, &err) < 0)
         return engine_fail_error(&err);

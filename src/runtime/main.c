@@ -12,28 +12,30 @@
 
 #include "cli.h"
 #include "sandbox/container.h"
+#include "sandbox/selfexe.h"
 
 struct command {
     const char *name;
     int (*fn)(struct cli_global *g, int argc, char **argv);
     const char *summary;
+    bool enters; /* its processes enter a container: run from a read-only clone */
 };
 
 static const struct command commands[] = {
-    {"create", cmd_create, "create a container"},
-    {"start", cmd_start, "execute the user-defined process in a created container"},
-    {"run", cmd_run, "create and start a container"},
-    {"state", cmd_state, "output the state of a container"},
-    {"kill", cmd_kill, "send a signal to the container's init process"},
-    {"delete", cmd_delete, "delete any resources held by the container"},
-    {"exec", cmd_exec, "execute new process inside the container"},
-    {"ps", cmd_ps, "display the processes running inside a container"},
-    {"pause", cmd_pause, "suspend all processes inside the container"},
-    {"resume", cmd_resume, "resume all processes that have been previously paused"},
-    {"list", cmd_list, "list containers started by brig-runtime with the given root"},
-    {"update", cmd_update, "update container resource constraints"},
-    {"spec", cmd_spec, "create a new specification file"},
-    {"features", cmd_features, "show the enabled features"},
+    {"create", cmd_create, "create a container", true},
+    {"start", cmd_start, "execute the user-defined process in a created container", false},
+    {"run", cmd_run, "create and start a container", true},
+    {"state", cmd_state, "output the state of a container", false},
+    {"kill", cmd_kill, "send a signal to the container's init process", false},
+    {"delete", cmd_delete, "delete any resources held by the container", false},
+    {"exec", cmd_exec, "execute new process inside the container", true},
+    {"ps", cmd_ps, "display the processes running inside a container", false},
+    {"pause", cmd_pause, "suspend all processes inside the container", false},
+    {"resume", cmd_resume, "resume all processes that have been previously paused", false},
+    {"list", cmd_list, "list containers started by brig-runtime with the given root", false},
+    {"update", cmd_update, "update container resource constraints", false},
+    {"spec", cmd_spec, "create a new specification file", false},
+    {"features", cmd_features, "show the enabled features", false},
 };
 
 static void print_help(void)
@@ -121,6 +123,12 @@ int main(int argc, char **argv)
     verb = argv[idx];
     for (size_t i = 0; i < BRIG_ARRAY_SIZE(commands); i++) {
         if (strcmp(commands[i].name, verb) == 0) {
+            _cleanup_error_ brig_error err = NULL;
+
+            if (commands[i].enters && brig_selfexe_ensure_cloned(argv, &err) < 0) {
+                r = cli_fail(&g, "%s", err->msg);
+                goto out;
+            }
             r = commands[i].fn(&g, argc - idx, argv + idx);
             goto out;
         }
