@@ -3,13 +3,14 @@
 # policy smoke test, then brig's integration suite against the brig-runtime
 # built on the host.  One TAP stream; each line says which suite it is from.
 #
-# Usage: guest-suite.sh [--no-smoke] [--tags TAG] [BATS_FILE...]
+# Usage: guest-suite.sh [--no-smoke] [--tags TAG[,TAG...]] [BATS_FILE...]
 # (default: every file) so that make check can shard the suite across
 # guests.  A BATS_FILE is an integration file ("lifecycle.bats"), an engine
 # file ("engine/run.bats") or an SVirt file ("selinux/svirt.bats"); the
 # SVirt files (tests/selinux) run after the others.  With --tags, the
-# integration and engine files run only their tests tagged TAG (`# bats
-# test_tags=cgroupv2`: those whose outcome depends on the cgroup version);
+# integration and engine files run only their tests tagged with one of the
+# TAGs (`# bats test_tags=cgroupv2`: those whose outcome depends on the
+# cgroup version; `selinux`: those that need SELinux enabled);
 # the rest of those files runs on the host.  The SVirt files always run whole.
 cd "$(dirname "$0")" || exit 1
 rc=0
@@ -18,7 +19,11 @@ tags=()
 while [ $# -gt 0 ]; do
     case $1 in
     --no-smoke) smoke=false ;;
-    --tags) tags=(--filter-tags "$2"); shift ;;
+    --tags) # TAG[,TAG...]: a test with any of them runs
+        IFS=, read -ra _t <<<"$2"
+        for t in "${_t[@]}"; do tags+=(--filter-tags "$t"); done
+        shift
+        ;;
     *) break ;;
     esac
     shift
