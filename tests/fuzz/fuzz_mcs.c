@@ -11,9 +11,10 @@
  *   - reserving succeeds only when nobody else holds the level or a level
  *     that dominates it or is dominated by it: a file found there counts as
  *     ours only when it holds exactly our id;
- *   - the reconciler frees a file whose owner is not a container id, keeps
- *     the file of a live container, and count() sees exactly the
- *     reservation files. */
+ *   - the reconciler frees a file whose owner is no container that could
+ *     exist, keeps the file of a live container, and count() sees exactly
+ *     the reservation files. */
+#include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -105,16 +106,20 @@ static bool owner_is(const char *c, size_t n, const char *id)
     return n == strlen(id) && memcmp(c, id, n) == 0;
 }
 
-static bool owner_is_id(const char *c, size_t n)
+/* The owner as the reader sees it (owner_read: at most MCS_OWNER_MAX + 1
+ * bytes, one trailing newline dropped, a C string): NULL when empty, and
+ * whether it is a container that could exist (an id that fits a name). */
+static bool owner_could_exist(const char *c, size_t n, bool *empty)
 {
     char buf[MCS_OWNER_MAX + 2];
-    if (n > 0 && c[n - 1] == '\n')
-        n--;
-    if (n == 0 || n > MCS_OWNER_MAX || memchr(c, '\0', n) != NULL)
-        return false;
+    if (n > MCS_OWNER_MAX + 1)
+        n = MCS_OWNER_MAX + 1;
     memcpy(buf, c, n);
+    if (n > 0 && buf[n - 1] == '\n')
+        n--;
     buf[n] = '\0';
-    return brig_validate_id(buf, NULL) == 0;
+    *empty = buf[0] == '\0';
+    return !*empty && strlen(buf) <= NAME_MAX && brig_validate_id(buf, NULL) == 0;
 }
 
 /* Does a reservation named a conflict with one named b (same level, or
@@ -187,8 +192,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         bool left = fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0;
         if (owner_is(content, clen, LIVE) && !left)
             abort(); /* a live container's level freed */
-        bool empty = clen == 0 || (clen == 1 && content[0] == '\n');
-        if (!empty && !owner_is_id(content, clen) && left)
+        bool empty, could = owner_could_exist(content, clen, &empty);
+        if (!empty && !could && left)
             abort(); /* garbage kept as if a container held it */
     }
 

@@ -620,8 +620,11 @@ static bool reservation_is_stale(int rootfd, int dfd, const char *name, char *ow
     /* Not an id: no container can own it, and it must not become a path. */
     if (brig_validate_id(owner_buf, NULL) < 0)
         return true;
-    /* A state directory that cannot be checked (EACCES...) keeps it. */
-    return fstatat(rootfd, owner_buf, &ost, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT;
+    /* A state directory that cannot be checked (EACCES...) keeps it; an
+     * id too long to be a directory name never had one (ids may be 1024
+     * bytes, names 255), so its reservation would otherwise never go. */
+    return fstatat(rootfd, owner_buf, &ost, AT_SYMLINK_NOFOLLOW) < 0 &&
+           (errno == ENOENT || errno == ENAMETOOLONG);
 }
 
 int brig_mcs_reconcile(int rootfd, size_t *ret_freed, brig_error *reterr)
