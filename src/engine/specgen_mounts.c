@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -319,10 +320,12 @@ int specgen_tmpfs_add(const char *spec, json_object *mounts, json_object *recmou
     struct brig_mount_opts mo = {0};
     if (brig_spec_parse_mount_options(opts, &mo, reterr) < 0)
         return brig_error_wrap(reterr, "--tmpfs `%s`", spec);
+    /* inspect's RW says what the mount will be: --tmpfs /x:ro is not */
+    bool rw = (mo.flags & MS_RDONLY) == 0;
     brig_mount_opts_clear(&mo);
     mount_drop(mounts, copy);
     mount_add(mounts, copy, "tmpfs", "tmpfs", opts);
-    mount_record(recmounts, "tmpfs", "", copy, "", true, "");
+    mount_record(recmounts, "tmpfs", "", copy, "", rw, "");
     return 0;
 }
 
