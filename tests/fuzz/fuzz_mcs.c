@@ -98,26 +98,31 @@ static void put(const char *name, const char *c, size_t n)
     close(fd);
 }
 
-/* The owner a file names, as bytes: one trailing newline is not part of it. */
-static bool owner_is(const char *c, size_t n, const char *id)
+/* The owner a file names, as owner_read() reads it: at most
+ * MCS_OWNER_MAX + 1 bytes, one trailing newline dropped, up to a NUL. */
+static void owner_text(const char *c, size_t n, char buf[MCS_OWNER_MAX + 2])
 {
-    if (n > 0 && c[n - 1] == '\n')
-        n--;
-    return n == strlen(id) && memcmp(c, id, n) == 0;
-}
-
-/* The owner as the reader sees it (owner_read: at most MCS_OWNER_MAX + 1
- * bytes, one trailing newline dropped, a C string): NULL when empty, and
- * whether it is a container that could exist (an id that fits a name). */
-static bool owner_could_exist(const char *c, size_t n, bool *empty)
-{
-    char buf[MCS_OWNER_MAX + 2];
     if (n > MCS_OWNER_MAX + 1)
         n = MCS_OWNER_MAX + 1;
     memcpy(buf, c, n);
     if (n > 0 && buf[n - 1] == '\n')
         n--;
     buf[n] = '\0';
+}
+
+static bool owner_is(const char *c, size_t n, const char *id)
+{
+    char buf[MCS_OWNER_MAX + 2];
+    owner_text(c, n, buf);
+    return strcmp(buf, id) == 0;
+}
+
+/* Whether the owner is a container that could exist (an id that fits a
+ * directory name); *empty when the file names nobody yet. */
+static bool owner_could_exist(const char *c, size_t n, bool *empty)
+{
+    char buf[MCS_OWNER_MAX + 2];
+    owner_text(c, n, buf);
     *empty = buf[0] == '\0';
     return !*empty && strlen(buf) <= NAME_MAX && brig_validate_id(buf, NULL) == 0;
 }
