@@ -64,7 +64,11 @@ static int ulimit_value(const char *s, uint64_t *ret)
     }
     if (*s == '-' || *s == '+')
         return -1;
-    return brig_parse_u64(s, ret);
+    /* What `run --ulimit` takes (specgen.c): a default it refuses would
+     * fail every run instead of the configuration. */
+    if (brig_parse_u64(s, ret) < 0 || *ret > (uint64_t)INT64_MAX)
+        return -1;
+    return 0;
 }
 
 /* docker's --ulimit spelling: NAME=SOFT[:HARD], -1 or "unlimited" for no

@@ -442,7 +442,9 @@ int ctr_state_get(struct engine *e, struct ctr *c, struct ctr_state *ret, brig_e
     if (r == 0) {
         ret->exit_code = x.exit_code;
         ret->oom_killed = x.oom_killed;
-        ret->finished_at = TAKE_PTR(x.finished_at);
+        /* An exit record without a FinishedAt string still reads as a
+         * time: ps and inspect print this field as it is. */
+        ret->finished_at = x.finished_at ? TAKE_PTR(x.finished_at) : brig_xstrdup(CTR_ZERO_TIME);
     } else {
         ret->finished_at = brig_xstrdup(CTR_ZERO_TIME);
     }

@@ -31,6 +31,10 @@ static inline void buf_reserve(struct buf *b, size_t more)
 
 static inline void buf_add(struct buf *b, const void *p, size_t n)
 {
+    /* An empty run (a string that starts with an escape) on a buffer not
+     * yet allocated: NULL + 0 and memcpy from/to NULL are undefined. */
+    if (n == 0)
+        return;
     buf_reserve(b, n);
     memcpy(b->p + b->len, p, n);
     b->len += n;

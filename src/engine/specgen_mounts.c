@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -163,6 +164,20 @@ int specgen_volume_add(const char *spec, json_object *mounts, json_object *recmo
     return 0;
 }
 
+/* The propagation modes a bind takes.  The value goes into config.json's
+ * options as it is, where any other option word would be obeyed: "rw" would
+ * make a readonly mount writable, "Z" relabel a source that relabel_refused()
+ * never saw. */
+static bool propagation_known(const char *p)
+{
+    static const char *const modes[] = {"shared",  "rshared",  "slave", "rslave",
+                                        "private", "rprivate", NULL};
+    for (const char *const *m = modes; *m; m++)
+        if (strcmp(p, *m) == 0)
+            return true;
+    return false;
+}
+
 /* --mount type=bind|tmpfs,source=,target=,readonly,bind-propagation=,
  * tmpfs-size=,tmpfs-mode= */
 int specgen_mount_add(const char *spec, json_object *mounts, json_object *recmounts,
@@ -189,7 +204,7 @@ int specgen_mount_add(const char *spec, json_object *mounts, json_object *recmou
             dst = v;
         else if (strcmp(t, "readonly") == 0 || strcmp(t, "ro") == 0)
             ro = v == NULL || strcmp(v, "true") == 0 || strcmp(v, "1") == 0;
-        else if (strcmp(t, "bind-propagation") == 0 && v)
+        else if (strcmp(t, "bind-propagation") == 0 && v && propagation_known(v))
             prop = v;
         else if (strcmp(t, "relabel") == 0 && v &&
                  (strcmp(v, "shared") == 0 || strcmp(v, "private") == 0))
@@ -305,10 +320,12 @@ int specgen_tmpfs_add(const char *spec, json_object *mounts, json_object *recmou
     struct brig_mount_opts mo = {0};
     if (brig_spec_parse_mount_options(opts, &mo, reterr) < 0)
         return brig_error_wrap(reterr, "--tmpfs `%s`", spec);
+    /* inspect's RW says what the mount will be: --tmpfs /x:ro is not */
+    bool rw = (mo.flags & MS_RDONLY) == 0;
     brig_mount_opts_clear(&mo);
     mount_drop(mounts, copy);
     mount_add(mounts, copy, "tmpfs", "tmpfs", opts);
-    mount_record(recmounts, "tmpfs", "", copy, "", true, "");
+    mount_record(recmounts, "tmpfs", "", copy, "", rw, "");
     return 0;
 }
 

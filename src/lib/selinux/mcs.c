@@ -474,6 +474,8 @@ static int single_conflict(int dfd, unsigned c, const char *owner, char ret_name
         n = owner_read(dfd, de->d_name, ret_owner, NULL);
         if (n == -ENOENT || (n >= 0 && strcmp(ret_owner, owner) == 0))
             continue;
+        if (n < 0)
+            ret_owner[0] = '\0'; /* unreadable: held, by nobody we can name */
         /* A reservation name always fits (name_is_reservation). */
         memcpy(ret_name, de->d_name, strlen(de->d_name) + 1);
         return 1;
@@ -481,6 +483,13 @@ static int single_conflict(int dfd, unsigned c, const char *owner, char ret_name
     if (errno != 0)
         return brig_error_errno(reterr, "read `%s`", MCS_DIR);
     return 0;
+}
+
+/* A holder as an error names it: only a container id is quoted, since the
+ * file may hold anything (a newline would forge a line of the message). */
+static const char *holder_shown(const char *holder, ssize_t n)
+{
+    return n > 0 && brig_validate_id(holder, NULL) == 0 ? holder : "?";
 }
 
 int brig_mcs_reserve(int rootfd, const char *owner, const char *level, brig_error *reterr)
@@ -525,7 +534,7 @@ int brig_mcs_reserve(int rootfd, const char *owner, const char *level, brig_erro
             return brig_error_set(reterr, 0,
                                   "MCS level `%s` is in use: it dominates `s0:%s` of container "
                                   "`%s`",
-                                  level, single, n > 0 ? holder : "?");
+                                  level, single, holder_shown(holder, n));
         }
         return 0;
     }
@@ -542,7 +551,7 @@ int brig_mcs_reserve(int rootfd, const char *owner, const char *level, brig_erro
         return brig_error_set(reterr, 0,
                               "MCS level `%s` is in use: container `%s` holds `s0:%s`, which "
                               "dominates it",
-                              level, holder[0] ? holder : "?", pair);
+                              level, holder_shown(holder, (ssize_t)strlen(holder)), pair);
     }
     return 0;
 }
@@ -611,8 +620,11 @@ static bool reservation_is_stale(int rootfd, int dfd, const char *name, char *ow
     /* Not an id: no container can own it, and it must not become a path. */
     if (brig_validate_id(owner_buf, NULL) < 0)
         return true;
-    /* A state directory that cannot be checked (EACCES...) keeps it. */
-    return fstatat(rootfd, owner_buf, &ost, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT;
+    /* A state directory that cannot be checked (EACCES...) keeps it; an
+     * id too long to be a directory name never had one (ids may be 1024
+     * bytes, names 255), so its reservation would otherwise never go. */
+    return fstatat(rootfd, owner_buf, &ost, AT_SYMLINK_NOFOLLOW) < 0 &&
+           (errno == ENOENT || errno == ENAMETOOLONG);
 }
 
 int brig_mcs_reconcile(int rootfd, size_t *ret_freed, brig_error *reterr)

@@ -184,6 +184,10 @@ static int json_get_str(struct json_object *o, const char *key, char **ret, brig
         return 0;
     if (!json_object_is_type(v, json_type_string))
         return brig_error_set(reterr, 0, "`%s`: not a string", key);
+    /* A NUL inside ("\u0000") would cut the value short: the id check
+     * below and every path or label would see only its first part. */
+    if (strlen(json_object_get_string(v)) != (size_t)json_object_get_string_len(v))
+        return brig_error_set(reterr, 0, "`%s`: contains a NUL byte", key);
     *ret = brig_xstrdup(json_object_get_string(v));
     return 0;
 }
@@ -230,12 +234,22 @@ static int state_from_json(struct json_object *o, struct brig_state *st, brig_er
     }
     if (json_get_int(o, "pidStartTime", json_type_int, &present, &v, reterr) < 0)
         return -1;
-    if (present)
+    if (present) {
+        /* json-c reads a negative number as 0 here: refuse it instead. */
+        if (json_object_get_int64(v) < 0)
+            return brig_error_set(reterr, 0, "`pidStartTime`: out of range");
         st->pid_start_time = json_object_get_uint64(v);
+    }
     if (json_get_int(o, "nsFlags", json_type_int, &present, &v, reterr) < 0)
         return -1;
-    if (present)
-        st->ns_flags = (int)json_object_get_int64(v);
+    if (present) {
+        /* Only CLONE_NEW* bits, all of which fit an int: a value past it
+         * would otherwise be cut to other bits, which exec then joins. */
+        int64_t f = json_object_get_int64(v);
+        if (f < 0 || f > INT32_MAX)
+            return brig_error_set(reterr, 0, "`nsFlags`: out of range");
+        st->ns_flags = (int)f;
+    }
     if (json_get_int(o, "systemdCgroup", json_type_boolean, &present, &v, reterr) < 0)
         return -1;
     if (present)
@@ -253,6 +267,8 @@ static int state_from_json(struct json_object *o, struct brig_state *st, brig_er
         {
             if (!json_object_is_type(val, json_type_string))
                 return brig_error_set(reterr, 0, "`annotations.%s`: not a string", key);
+            if (strlen(json_object_get_string(val)) != (size_t)json_object_get_string_len(val))
+                return brig_error_set(reterr, 0, "`annotations.%s`: contains a NUL byte", key);
             st->annotations[i].key = brig_xstrdup(key);
             st->annotations[i].value = brig_xstrdup(json_object_get_string(val));
             st->n_annotations = ++i;
@@ -308,8 +324,12 @@ struct brig_state *brig_state_load(int rootfd, const char *id, brig_error *reter
     /* The directory name is the authority: a file claiming another id was
      * copied or tampered with and must not steer actions on that other id. */
     if (st->id == NULL || strcmp(st->id, id) != 0) {
+        /* The file's id is shown only when it is one: anything else could
+         * carry a newline or an escape into the message. */
         brig_error_set(reterr, 0, "load state of container `%s`: id in state file is `%s`", id,
-                       st->id ? st->id : "(none)");
+                       st->id == NULL                        ? "(none)"
+                       : brig_validate_id(st->id, NULL) == 0 ? st->id
+                                                             : "(not a container id)");
         return NULL;
     }
     return TAKE_PTR(st);
