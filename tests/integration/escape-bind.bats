@@ -94,24 +94,43 @@ setup_file() {
 }
 
 @test "escape-bind: sub swapped between a dir and a symlink during 50 creates never exposes the target" {
-    local shared=$BATS_TEST_TMPDIR/shared stop=$BATS_TEST_TMPDIR/stop swapper i
+    local shared=$BATS_TEST_TMPDIR/shared stop swapper
     local as_dir=0 as_link=0 other=0 runs=0
     mkdir -p "$shared/dir"
     echo in-dir >"$shared/dir/marker"
     bundle_b
     bind_b "$shared/sub" /x >/dev/null
     cfg_b '.process.args = ["sh", "-c", "cat /x/marker"]'
-    # The swapper: sub is a symlink to the secret, then the directory, in a
-    # loop bounded by a count and by the stop file.
-    (
-        for ((i = 0; i < 200000; i++)); do
-            [ -e "$stop" ] && break
-            ln -s "$SECRET" "$shared/sub"
-            rm "$shared/sub"
-            mv "$shared/dir" "$shared/sub"
-            mv "$shared/sub" "$shared/dir"
-        done
-    ) 3>&- &
+    # The swapper: sub and swap trade places with renameat2(RENAME_EXCHANGE)
+    # in a tight loop, so sub is always there and is, by turns, the
+    # directory and a symlink to the secret.  Bounded by a count and by the
+    # stop file.  A compiled loop (gcc is in the build set): a shell loop
+    # swaps too slowly to ever land between a check and a use.
+    ln -s "$SECRET" "$shared/swap"
+    mv "$shared/dir" "$shared/sub"
+    cat >"$BATS_TEST_TMPDIR/swapper.c" <<'EOC'
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <stdio.h>
+#include <unistd.h>
+int main(int argc, char **argv)
+{
+    int d = open(argv[1], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (d < 0)
+        return 1;
+    for (long i = 0; i < 200000000L; i++) {
+        if ((i & 1023) == 0 && faccessat(d, "stop", F_OK, 0) == 0)
+            break;
+        if (renameat2(d, "sub", d, "swap", RENAME_EXCHANGE) < 0)
+            return 2;
+    }
+    return 0;
+}
+EOC
+    cc -O2 -o "$BATS_TEST_TMPDIR/swapper" "$BATS_TEST_TMPDIR/swapper.c"
+    stop=$shared/stop
+    TEARDOWN_EXTRA="touch '$stop'"
+    "$BATS_TEST_TMPDIR/swapper" "$shared" 3>&- &
     swapper=$!
     # 50 creates at least; more (up to 200) until both outcomes were seen,
     # so the test proves the race was really run both ways.
@@ -129,13 +148,13 @@ setup_file() {
         elif [[ "$stderr" == *"\"$shared/sub\" is a symlink"* ]]; then
             as_link=$((as_link + 1))
         else
-            other=$((other + 1)) # sub missing between the two renames
+            other=$((other + 1))
         fi
         runtime delete --force "$ID-b$runs" >/dev/null 2>&1 || true
     done
     touch "$stop"
     wait "$swapper" || true
-    echo "# $runs creates: $as_dir saw the directory, $as_link refused the symlink, $other saw nothing" >&3
+    echo "# $runs creates: $as_dir saw the directory, $as_link refused the symlink, $other other outcomes" >&3
     [ "$as_dir" -gt 0 ]
     [ "$as_link" -gt 0 ]
 }
