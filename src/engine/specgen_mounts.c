@@ -154,13 +154,20 @@ int specgen_volume_add(const char *spec, json_object *mounts, json_object *recmo
         if (brig_mkdir_p_at(AT_FDCWD, src, 0755, reterr) < 0)
             return brig_error_wrap(reterr, "volume `%s`", spec);
     }
+    /* The path the user typed is resolved once, now, as docker does (so
+     * `-v /var/run/x:/x` works where /var/run is a symlink); the runtime
+     * then opens the result without following any symlink, refusing one
+     * that a container with write access planted since. */
+    _cleanup_free_ char *real = realpath(src, NULL);
+    if (real == NULL)
+        return brig_error_errno(reterr, "volume `%s`: resolve source `%s`", spec, src);
     brig_strv_append(&opts, ro ? "ro" : "rw");
     brig_strv_append(&opts, prop);
     if (*relabel)
         brig_strv_append(&opts, relabel);
     mount_drop(mounts, dst);
-    mount_add(mounts, dst, "bind", src, opts);
-    mount_record(recmounts, "bind", src, dst, relabel, !ro, prop);
+    mount_add(mounts, dst, "bind", real, opts);
+    mount_record(recmounts, "bind", real, dst, relabel, !ro, prop);
     return 0;
 }
 
@@ -227,6 +234,11 @@ int specgen_mount_add(const char *spec, json_object *mounts, json_object *recmou
             return brig_error_set(reterr, errno, "--mount `%s`: bind source path `%s`", spec, src);
         if (*relabel && relabel_refused(spec, src, reterr) < 0)
             return -1;
+        /* Resolved once, as for -v (see specgen_volume_add). */
+        _cleanup_free_ char *real = realpath(src, NULL);
+        if (real == NULL)
+            return brig_error_errno(reterr, "--mount `%s`: resolve source `%s`", spec, src);
+        src = real;
         brig_strv_append(&opts, "rbind");
         brig_strv_append(&opts, ro ? "ro" : "rw");
         brig_strv_append(&opts, prop);

@@ -770,9 +770,30 @@ static int apply_resources(const struct brig_cgroup *cg, const struct brig_spec_
     return 0;
 }
 
-struct brig_cgroup *brig_cg_create_in(enum brig_cgroup_mode mode, const char *cgroups_path,
-                                      const char *id, const struct brig_spec_resources *res,
-                                      bool systemd, brig_error *reterr)
+/* The trailing levels of h->dir that do not exist yet: what hier_mkdir is
+ * about to create, so that a record written before the mkdir names exactly
+ * the directories a leftover-removal may rmdir. */
+static unsigned hier_missing_levels(const struct brig_cg_hier *h)
+{
+    _cleanup_free_ char *p = brig_xstrdup(h->dir);
+    size_t root = strlen(h->mountpoint);
+    unsigned missing = 0;
+    struct stat sb;
+
+    while (strlen(p) > root && stat(p, &sb) < 0 && errno == ENOENT) {
+        char *slash = strrchr(p, '/');
+        missing++;
+        if (slash == NULL)
+            break;
+        *slash = '\0';
+    }
+    return missing;
+}
+
+static struct brig_cgroup *cg_create(enum brig_cgroup_mode mode, const char *cgroups_path,
+                                     const char *id, const struct brig_spec_resources *res,
+                                     bool systemd, brig_cgroup_record_fn record, void *record_arg,
+                                     brig_error *reterr)
 {
     _cleanup_cgroup_ struct brig_cgroup *cg = brig_xmalloc0(sizeof(*cg));
     _cleanup_free_ char *spec_path = NULL, *self = NULL;
@@ -816,6 +837,15 @@ struct brig_cgroup *brig_cg_create_in(enum brig_cgroup_mode mode, const char *cg
                        main_h->path);
         return NULL;
     }
+    /* The caller writes down what is about to exist before it does: a
+     * creator killed between two mkdirs must leave a record that names
+     * every directory it may have made, or nothing ever removes them. */
+    if (record != NULL) {
+        for (size_t i = 0; i < cg->n_hiers; i++)
+            cg->hiers[i].created = hier_missing_levels(&cg->hiers[i]);
+        if (record(cg, record_arg, reterr) < 0)
+            return NULL;
+    }
     for (size_t i = 0; i < cg->n_hiers; i++) {
         struct brig_cg_hier *h = &cg->hiers[i];
         if (hier_mkdir(h, reterr) < 0)
@@ -841,14 +871,29 @@ fail:
     return brig_error_wrap(reterr, "create cgroup"), NULL;
 }
 
-struct brig_cgroup *brig_cgroup_create(const char *cgroups_path, const char *id,
-                                       const struct brig_spec_resources *res, bool systemd,
-                                       brig_error *reterr)
+struct brig_cgroup *brig_cg_create_in(enum brig_cgroup_mode mode, const char *cgroups_path,
+                                      const char *id, const struct brig_spec_resources *res,
+                                      bool systemd, brig_error *reterr)
+{
+    return cg_create(mode, cgroups_path, id, res, systemd, NULL, NULL, reterr);
+}
+
+struct brig_cgroup *brig_cgroup_create_recorded(const char *cgroups_path, const char *id,
+                                                const struct brig_spec_resources *res, bool systemd,
+                                                brig_cgroup_record_fn record, void *record_arg,
+                                                brig_error *reterr)
 {
     enum brig_cgroup_mode mode;
     if (brig_cgroup_detect_mode(&mode, reterr) < 0)
         return NULL;
-    return brig_cg_create_in(mode, cgroups_path, id, res, systemd, reterr);
+    return cg_create(mode, cgroups_path, id, res, systemd, record, record_arg, reterr);
+}
+
+struct brig_cgroup *brig_cgroup_create(const char *cgroups_path, const char *id,
+                                       const struct brig_spec_resources *res, bool systemd,
+                                       brig_error *reterr)
+{
+    return brig_cgroup_create_recorded(cgroups_path, id, res, systemd, NULL, NULL, reterr);
 }
 
 int brig_cgroup_update(const struct brig_cgroup *cg, const struct brig_spec_resources *res,

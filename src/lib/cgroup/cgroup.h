@@ -36,6 +36,16 @@ const char *brig_cgroup_mode_name(enum brig_cgroup_mode mode); /* "v1", "v2", "h
 struct brig_cgroup *brig_cgroup_create(const char *cgroups_path, const char *id,
                                        const struct brig_spec_resources *res, bool systemd,
                                        brig_error *reterr);
+/* The same, calling `record` once every path is known and before the first
+ * mkdir, with each hierarchy's count of levels about to be created: the
+ * caller saves brig_cgroup_serialize(cg) so that a creator killed at any
+ * point leaves a record from which brig_cgroup_destroy removes all of it.
+ * A failing `record` fails the create with nothing made. */
+typedef int (*brig_cgroup_record_fn)(const struct brig_cgroup *cg, void *arg, brig_error *reterr);
+struct brig_cgroup *brig_cgroup_create_recorded(const char *cgroups_path, const char *id,
+                                                const struct brig_spec_resources *res, bool systemd,
+                                                brig_cgroup_record_fn record, void *record_arg,
+                                                brig_error *reterr);
 /* Move `pid` into the cgroup (every hierarchy). */
 int brig_cgroup_enter(const struct brig_cgroup *cg, pid_t pid, brig_error *reterr);
 /* The same, skipping the cgroup2 tree when `in_unified` (the pid was born

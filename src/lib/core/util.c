@@ -355,6 +355,66 @@ int brig_mkdir_p_in_root(int rootfd, const char *path, mode_t mode, brig_error *
     return TAKE_FD(cur);
 }
 
+/* The first prefix of `path` that is a symlink now, for the message only:
+ * the refusal itself came from the kernel's single lookup. */
+static char *first_symlink_prefix(const char *path)
+{
+    _cleanup_free_ char *p = brig_xstrdup(path);
+    char *s = p;
+
+    for (;;) {
+        struct stat sb;
+        char *slash;
+
+        while (*s == '/')
+            s++;
+        if (*s == '\0')
+            return NULL;
+        slash = strchr(s, '/');
+        if (slash != NULL)
+            *slash = '\0';
+        if (lstat(p, &sb) == 0 && S_ISLNK(sb.st_mode))
+            return brig_xstrdup(p);
+        if (slash == NULL)
+            return NULL;
+        *slash = '/';
+        s = slash + 1;
+    }
+}
+
+int brig_open_host_nofollow(const char *path, int flags, brig_error *reterr)
+{
+    struct open_how how = {
+        .flags = (uint64_t)(flags | O_CLOEXEC),
+        .resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+    };
+    int fd;
+
+    for (int tries = 0;; tries++) {
+        fd = (int)syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof(how));
+        if (fd >= 0 || errno != EAGAIN || tries == 32)
+            break;
+    }
+    if (fd >= 0)
+        return fd;
+    if (errno == ELOOP) {
+        _cleanup_free_ char *comp = first_symlink_prefix(path), *real = realpath(path, NULL);
+        _cleanup_free_ char *hint =
+            real ? brig_xasprintf("; it resolves to \"%s\" now, use that path if it is the "
+                                  "one you mean",
+                                  real)
+                 : brig_xstrdup("");
+        brig_error_set(reterr, 0,
+                       "\"%s\" is a symlink; bind sources are not followed through symlinks (a "
+                       "container that can write the parent could redirect them)%s",
+                       comp ? comp : path, hint);
+        if (reterr != NULL && *reterr != NULL)
+            (*reterr)->errnum = ELOOP;
+        return -1;
+    }
+    return brig_error_errno(reterr, "open");
+}
+
 void brig_fd_path(int fd, char buf[BRIG_FD_PATH_MAX])
 {
     snprintf(buf, BRIG_FD_PATH_MAX, "/proc/self/fd/%d", fd);

@@ -61,6 +61,15 @@ int brig_open_in_root(int rootfd, const char *path, int flags, mode_t mode, brig
 /* Like mkdir -p inside the root, each step resolved with RESOLVE_IN_ROOT;
  * returns an O_PATH fd on the final directory. */
 int brig_mkdir_p_in_root(int rootfd, const char *path, mode_t mode, brig_error *reterr);
+/* Open a host path that a container may be able to write (a bind source)
+ * without following any symlink in it: openat2 RESOLVE_NO_SYMLINKS |
+ * RESOLVE_NO_MAGICLINKS, from the working directory for a relative path.
+ * The fd is then the only name of the source: nothing resolves the string
+ * again, so a component swapped for a symlink after the check cannot
+ * redirect the mount.  A symlink anywhere fails with ELOOP and the message
+ * `"COMPONENT" is a symlink; bind sources are not followed through
+ * symlinks (...)`, plus the path it resolves to today. */
+int brig_open_host_nofollow(const char *path, int flags, brig_error *reterr);
 /* "/proc/self/fd/N" for a fd, for mount(2) calls that need a path. */
 #define BRIG_FD_PATH_MAX 32
 void brig_fd_path(int fd, char buf[BRIG_FD_PATH_MAX]);

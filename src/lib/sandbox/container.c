@@ -238,6 +238,19 @@ static int container_check_spec(const struct brig_spec *spec, const struct brig_
     return 0;
 }
 
+struct state_record {
+    int rootfd;
+    struct brig_state *st;
+};
+
+static int state_record_cgroup(const struct brig_cgroup *cg, void *arg, brig_error *reterr)
+{
+    struct state_record *rec = arg;
+    free(rec->st->cgroup);
+    rec->st->cgroup = brig_cgroup_serialize(cg);
+    return brig_state_save(rec->rootfd, rec->st, reterr);
+}
+
 static int container_create(const struct brig_create_opts *o, bool keep_pty,
                             struct create_result *res, brig_error *reterr)
 {
@@ -324,20 +337,12 @@ static int container_create(const struct brig_create_opts *o, bool keep_pty,
                  "--systemd-cgroup: brig does not talk to systemd; the cgroup of "
                  "\"slice:prefix:name\" is made directly in cgroupfs, unknown to systemd");
 
-    cg = brig_cgroup_create(spec->linux_.cgroups_path, o->id,
-                            spec->linux_.has_resources ? &spec->linux_.resources : NULL,
-                            o->systemd_cgroup, reterr);
-    if (cg == NULL)
-        goto fail;
-
-    /* Saved now with no pid, so that if this process is killed from here
-     * on, `delete` still finds the cgroup and the MCS level to release. */
     st = brig_xmalloc0(sizeof(*st));
     st->id = brig_xstrdup(o->id);
     st->bundle = brig_xstrdup(bundle);
     st->rootfs = brig_xstrdup(rootfs);
     st->created = brig_now_rfc3339();
-    st->cgroup = brig_cgroup_serialize(cg);
+    st->creating = true;
     if (selinux) {
         st->process_label = brig_xstrdup(spec->process->selinux_label);
         st->mount_label = brig_xstrdup(spec->linux_.mount_label);
@@ -354,8 +359,20 @@ static int container_create(const struct brig_create_opts *o, bool keep_pty,
         }
         st->n_annotations = spec->n_annotations;
     }
-    if (brig_state_save(rootfd, st, reterr) < 0)
+    /* Saved with no pid before the first cgroup mkdir (by the record
+     * callback), so that if this process is killed from here on `delete`
+     * finds every cgroup directory it may have made and the MCS level. */
+    {
+        struct state_record rec = {.rootfd = rootfd, .st = st};
+        cg =
+            brig_cgroup_create_recorded(spec->linux_.cgroups_path, o->id,
+                                        spec->linux_.has_resources ? &spec->linux_.resources : NULL,
+                                        o->systemd_cgroup, state_record_cgroup, &rec, reterr);
+    }
+    if (cg == NULL)
         goto fail;
+    free(st->cgroup);
+    st->cgroup = brig_cgroup_serialize(cg);
 
     if (mkfifoat(dirfd, EXEC_FIFO, 0600) < 0) {
         brig_error_errno(reterr, "create exec fifo");
@@ -486,6 +503,18 @@ static int container_create(const struct brig_create_opts *o, bool keep_pty,
         close(ctx.ns_fds[i]);
     ctx.n_ns = 0;
 
+    /* The init's pid is on disk before anything else can go wrong: a
+     * runtime killed from here on leaves a state that names it (the start
+     * time guards against its pid being reused), and delete --force kills
+     * it even when it never reached the cgroup. */
+    st->pid = pid;
+    if (brig_proc_start_time(pid, &st->pid_start_time) < 0) {
+        brig_error_errno(reterr, "read start time of container process %d", (int)pid);
+        goto fail;
+    }
+    if (brig_state_save(rootfd, st, reterr) < 0)
+        goto fail;
+
     if (new_flags & CLONE_NEWUSER) {
         if (write_id_map(pid, "uid_map", spec->linux_.uid_mappings, spec->linux_.n_uid_mappings,
                          reterr) < 0 ||
@@ -500,11 +529,6 @@ static int container_create(const struct brig_create_opts *o, bool keep_pty,
     if (brig_sync_expect(socks[0], BRIG_SYNC_MOUNTED, NULL, NULL, reterr) < 0)
         goto fail;
 
-    st->pid = pid;
-    if (brig_proc_start_time(pid, &st->pid_start_time) < 0) {
-        brig_error_errno(reterr, "read start time of container process %d", (int)pid);
-        goto fail;
-    }
     state_json = brig_state_to_json(st, BRIG_STATUS_CREATING);
     for (int k = BRIG_HOOK_PRESTART; k <= BRIG_HOOK_CREATE_RUNTIME; k++)
         if (brig_hooks_run((enum brig_hook_kind)k, spec->hooks.hooks[k], spec->hooks.n_hooks[k],
@@ -526,6 +550,7 @@ static int container_create(const struct brig_create_opts *o, bool keep_pty,
         if (brig_write_file_atomic_at(AT_FDCWD, o->pid_file, buf, (size_t)n, 0644, reterr) < 0)
             goto fail;
     }
+    st->creating = false;
     if (brig_state_save(rootfd, st, reterr) < 0)
         goto fail;
     close(socks[0]);
@@ -673,8 +698,14 @@ static int container_delete(int rootfd, const char *id, bool force, brig_error *
 
     if (brig_validate_id(id, reterr) < 0)
         return -1;
-    if (!brig_state_exists(rootfd, id))
-        return brig_error_set(reterr, 0, "container `%s` does not exist", id);
+    if (!brig_state_exists(rootfd, id)) {
+        /* errnum ENOENT (not in the message): `delete --force` of a
+         * container that is already gone succeeds, as runc's does. */
+        brig_error_set(reterr, 0, "container `%s` does not exist", id);
+        if (reterr != NULL && *reterr != NULL)
+            (*reterr)->errnum = ENOENT;
+        return -1;
+    }
     lockfd = brig_state_lock(rootfd, id, reterr);
     if (lockfd < 0)
         return -1;
@@ -684,7 +715,8 @@ static int container_delete(int rootfd, const char *id, bool force, brig_error *
         if ((*reterr)->errnum != ENOENT)
             return -1;
         /* A directory without state.json: a create killed before its first
-         * save.  Its init died with it (PDEATHSIG); only the directory and
+         * save, which comes before any cgroup or process exists (the lock
+         * we hold proves that create is over); only the directory and
          * perhaps an MCS reservation remain. */
         brig_error_free(reterr);
         if (brig_state_remove(rootfd, id, reterr) < 0)
@@ -699,7 +731,11 @@ static int container_delete(int rootfd, const char *id, bool force, brig_error *
         if (cg == NULL)
             return -1;
     }
-    if (status != BRIG_STATUS_STOPPED && container_kill_wait(st, cg, reterr) < 0)
+    /* Whatever the status, nothing may outlive the container in its
+     * cgroup: a create killed before saving its final state leaves an
+     * init (and perhaps more) that only the cgroup and the early-saved
+     * pid still name. */
+    if (container_kill_wait(st, cg, reterr) < 0)
         return -1;
     spec = has_hooks(rootfd, id) ? container_load_config(rootfd, id, reterr) : NULL;
     if (spec == NULL && *reterr != NULL) {
@@ -929,8 +965,20 @@ int brig_container_list(const char *root, struct brig_container_info **ret, size
         _cleanup_state_ struct brig_state *st = NULL;
         enum brig_status status;
         st = load_with_status(rootfd, *id, &status, &err);
-        if (st == NULL)
+        if (st == NULL) {
+            if (err == NULL || err->errnum != ENOENT)
+                continue;
+            /* No state yet: a create in progress (it holds the lock) or
+             * one killed before its first save.  Listed either way, so
+             * that nothing under the root is invisible to `delete`. */
+            v[n].id = brig_xstrdup(*id);
+            v[n].status =
+                brig_state_lock_busy(rootfd, *id) ? BRIG_STATUS_CREATING : BRIG_STATUS_STOPPED;
+            n++;
             continue;
+        }
+        if (status == BRIG_STATUS_STOPPED && st->creating && brig_state_lock_busy(rootfd, *id))
+            status = BRIG_STATUS_CREATING;
         v[n].id = brig_xstrdup(st->id);
         v[n].pid = status == BRIG_STATUS_STOPPED ? 0 : st->pid;
         v[n].status = status;

@@ -260,12 +260,14 @@ static const char *const proc_bind_allowed[] = {
     "/proc/net/dev", "/proc/sys/kernel/ns_last_pid",
 };
 
-static int check_proc_cover(const char *inner, const char *source, bool bind, brig_error *reterr)
+static int check_proc_cover(const char *inner, const char *source, const char *source_fd_path,
+                            brig_error *reterr)
 {
     struct statfs sfs;
 
     if (strcmp(inner, "/proc") == 0) {
-        if (bind && statfs(source, &sfs) == 0 && sfs.f_type == PROC_SUPER_MAGIC)
+        if (source_fd_path != NULL && statfs(source_fd_path, &sfs) == 0 &&
+            sfs.f_type == PROC_SUPER_MAGIC)
             return 0;
         return brig_error_set(reterr, EPERM, "`%s` cannot be mounted on `/proc`: not a procfs",
                               source);
@@ -314,29 +316,39 @@ static int mount_bind(const struct brig_rootfs_ctx *c, int rootfd, size_t i, con
                       brig_error *reterr)
 {
     const struct brig_spec_mount *m = &c->spec->mounts[i];
-    _cleanup_close_ int fd = -1;
+    _cleanup_close_ int fd = -1, srcfd = -1;
     _cleanup_free_ char *inner = NULL;
-    char p[BRIG_FD_PATH_MAX];
+    char p[BRIG_FD_PATH_MAX], sp[BRIG_FD_PATH_MAX];
     struct stat st;
     unsigned long flags;
 
     if (m->source == NULL)
         return brig_error_set(reterr, EINVAL, "mounts[%zu] (`%s`): a bind mount needs a source", i,
                               dest);
-    /* A relative source is relative to the bundle: the runtime runs with
-     * the bundle as its working directory, so the kernel resolves it. */
-    if (stat(m->source, &st) < 0)
+    /* A bind source is a host path that another container (or this one,
+     * through an earlier bind) may be able to write: resolved once, with no
+     * symlink followed, and from then on named only by this fd, so a
+     * component swapped for a symlink cannot redirect the mount to a host
+     * directory the container was never given.  A relative source is
+     * relative to the bundle, our working directory. */
+    srcfd = brig_open_host_nofollow(m->source, O_PATH, reterr);
+    if (srcfd < 0)
+        return brig_error_wrap(reterr, "mounts[%zu].source \"%s\"", i, m->source);
+    if (fstat(srcfd, &st) < 0)
         return brig_error_errno(reterr, "mount `%s` on `%s` (type bind): stat source", m->source,
                                 dest);
+    brig_fd_path(srcfd, sp);
     fd = open_mount_target(rootfd, dest, !S_ISDIR(st.st_mode), reterr);
     if (fd < 0)
         return brig_error_wrap(reterr, "mount `%s` on `%s` (type bind)", m->source, dest);
     if (brig_rootfs_check_inside(rootfd, fd, dest, &inner, reterr) < 0 ||
-        check_proc_cover(inner, m->source, true, reterr) < 0)
+        check_proc_cover(inner, m->source, sp, reterr) < 0)
         return brig_error_wrap(reterr, "mount `%s` on `%s` (type bind)", m->source, dest);
 
     brig_fd_path(fd, p);
-    if (mount(m->source, p, NULL, MS_BIND | (m->opts.recursive_bind ? MS_REC : 0), NULL) < 0)
+    /* The source is the magic link of the O_PATH fd: the kernel binds the
+     * very dentry opened above, never a path looked up again. */
+    if (mount(sp, p, NULL, MS_BIND | (m->opts.recursive_bind ? MS_REC : 0), NULL) < 0)
         return brig_error_errno(reterr, "mount `%s` on `%s` (type bind)", m->source, dest);
     close(fd);
     fd = reopen_mounted(rootfd, dest, reterr);
@@ -486,7 +498,7 @@ static int mount_fs(const struct brig_rootfs_ctx *c, int rootfd, size_t i, const
     if (strcmp(type, "proc") != 0) {
         _cleanup_free_ char *inner = NULL;
         if (brig_rootfs_check_inside(rootfd, fd, dest, &inner, reterr) < 0 ||
-            check_proc_cover(inner, source, false, reterr) < 0)
+            check_proc_cover(inner, source, NULL, reterr) < 0)
             return brig_error_wrap(reterr, "mount `%s` on `%s` (type %s)", source, dest, type);
     }
     if (copyup) {

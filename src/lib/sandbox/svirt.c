@@ -47,7 +47,9 @@ static char *svirt_get_label(const char *path)
  * (thousands of getxattr calls on a real image) is skipped on every start. */
 static int svirt_relabel(const char *path, const char *context, bool force, brig_error *reterr)
 {
-    struct brig_relabel_opts o = {.force = force};
+    /* Everything but the rootfs is a bind source: never followed through
+     * a symlink, as the mount itself will not be. */
+    struct brig_relabel_opts o = {.force = force, .no_symlinks = !force};
     _cleanup_free_ char *cur = svirt_get_label(path);
     if (cur && strcmp(cur, context) == 0)
         return 0;

@@ -728,7 +728,17 @@ int brig_relabel(const char *path, const char *context, const struct brig_relabe
 
     /* The refusal list is checked on the resolved path, so "/usr/" or a
      * symlink to /usr is refused like /usr itself. */
-    top = realpath(path, NULL);
+    if (opts != NULL && opts->no_symlinks) {
+        /* Opened first, then named by what the kernel says the fd is. */
+        char fdp[BRIG_FD_PATH_MAX];
+        fd = brig_open_host_nofollow(path, O_PATH, reterr);
+        if (fd < 0)
+            return brig_error_wrap(reterr, "relabel `%s`", path);
+        brig_fd_path(fd, fdp);
+        top = realpath(fdp, NULL);
+    } else {
+        top = realpath(path, NULL);
+    }
     if (top == NULL)
         return brig_error_errno(reterr, "relabel `%s`", path);
     if (opts == NULL || !opts->force) {
@@ -739,7 +749,8 @@ int brig_relabel(const char *path, const char *context, const struct brig_relabe
 
     /* O_PATH first: the top may be a single file (a file volume), and a
      * FIFO must not be opened for reading. */
-    fd = open(top, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        fd = open(top, O_PATH | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0)
         return brig_error_errno(reterr, "relabel `%s`: open", top);
     if (statx(fd, "", AT_EMPTY_PATH, STATX_TYPE | STATX_MNT_ID, &stx) < 0)
@@ -794,7 +805,9 @@ int brig_relabel(const char *path, const char *context, const struct brig_relabe
         const char *name = slash + 1;
         *slash = '\0';
         _cleanup_close_ int pfd =
-            open(dir[0] ? dir : "/", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            opts != NULL && opts->no_symlinks
+                ? brig_open_host_nofollow(dir[0] ? dir : "/", O_RDONLY | O_DIRECTORY, NULL)
+                : open(dir[0] ? dir : "/", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (pfd < 0)
             return brig_error_errno(reterr, "relabel `%s`: open", dir[0] ? dir : "/");
         r = label_at(&w, pfd, name, &op);

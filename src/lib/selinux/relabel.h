@@ -31,6 +31,11 @@ struct brig_relabel_opts {
     brig_relabel_progress_fn progress; /* called at most ~10 times a second; may be NULL */
     void *progress_data;
     bool force; /* skip the refusal list (for the rootfs) */
+    /* Refuse a symlink anywhere in the path (bind sources): the top is
+     * opened once with RESOLVE_NO_SYMLINKS and everything, the refusal
+     * list included, works from that fd, so a swapped component cannot
+     * steer the relabel to a host directory. */
+    bool no_symlinks;
 };
 
 /* Is `path` on the refusal list?  Returns the reason or NULL. */

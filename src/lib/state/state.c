@@ -108,6 +108,22 @@ int brig_state_lock(int rootfd, const char *id, brig_error *reterr)
     return TAKE_FD(fd);
 }
 
+bool brig_state_lock_busy(int rootfd, const char *id)
+{
+    _cleanup_free_ char *path = NULL;
+    _cleanup_close_ int fd = -1;
+
+    if (brig_validate_id(id, NULL) < 0)
+        return false;
+    path = brig_xasprintf("%s/lock", id);
+    fd = openat(rootfd, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
+    if (fd < 0)
+        return false;
+    /* Shared and non-blocking: only an exclusive holder (create, start,
+     * delete) makes this fail, and a reader never waits on one. */
+    return flock(fd, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK;
+}
+
 bool brig_state_exists(int rootfd, const char *id)
 {
     struct stat sb;
@@ -159,6 +175,8 @@ int brig_state_save(int rootfd, const struct brig_state *st, brig_error *reterr)
     json_add_str(o, "owner", st->owner);
     json_object_object_add(o, "systemdCgroup", json_object_new_boolean(st->systemd_cgroup));
     json_object_object_add(o, "started", json_object_new_boolean(st->started));
+    if (st->creating)
+        json_object_object_add(o, "creating", json_object_new_boolean(true));
     json_object_object_add(o, "annotations", annotations_to_json(st));
     json_object_object_add(o, "nsFlags", json_object_new_int64(st->ns_flags));
     json_add_str(o, "configPath", st->config_path);
@@ -258,6 +276,10 @@ static int state_from_json(struct json_object *o, struct brig_state *st, brig_er
         return -1;
     if (present)
         st->started = json_object_get_boolean(v);
+    if (json_get_int(o, "creating", json_type_boolean, &present, &v, reterr) < 0)
+        return -1;
+    if (present)
+        st->creating = json_object_get_boolean(v);
     if (json_get_int(o, "annotations", json_type_object, &present, &v, reterr) < 0)
         return -1;
     if (present) {
@@ -516,6 +538,10 @@ int brig_state_status(int rootfd, const struct brig_state *st, enum brig_status 
 
     if (!brig_state_init_alive(st)) {
         *ret = BRIG_STATUS_STOPPED;
+        return 0;
+    }
+    if (st->creating) {
+        *ret = BRIG_STATUS_CREATING;
         return 0;
     }
     if (brig_validate_id(st->id, reterr) < 0)

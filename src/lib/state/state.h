@@ -40,6 +40,11 @@ struct brig_state {
     char *owner; /* user name that created it ("root") */
     bool systemd_cgroup;
     bool started; /* start ran (exec.fifo consumed) */
+    /* create has not finished: the file was saved before the cgroup was
+     * made and again as soon as the init was cloned, so that a creator
+     * killed at any point leaves what `delete --force` needs; such a
+     * container is "creating" while its init lives and can never start. */
+    bool creating;
     struct brig_spec_kv *annotations;
     size_t n_annotations;
     /* Namespaces the init created or joined, as "/proc/PID/ns/X" is not
@@ -62,6 +67,9 @@ int brig_state_root_open(const char *root, brig_error *reterr);
 int brig_state_dir_create(int rootfd, const char *id, brig_error *reterr);
 /* Take the container's lock (blocking flock on ROOT/ID/lock); returns the fd. */
 int brig_state_lock(int rootfd, const char *id, brig_error *reterr);
+/* Is the container's lock held by another process (a create, start or
+ * delete in progress)?  Never blocks. */
+bool brig_state_lock_busy(int rootfd, const char *id);
 /* Does ROOT/ID exist? */
 bool brig_state_exists(int rootfd, const char *id);
 int brig_state_save(int rootfd, const struct brig_state *st, brig_error *reterr);
