@@ -63,13 +63,15 @@ inside() {
     # in_root STEP CMD: CMD as root's login would run it, nothing of this
     # environment but the terminal-free basics.
     in_root() {
-        local step=$1 rc
+        local step=$1 rc start
         shift
+        start=$(date +%s)
         timeout -k 10 "$step_timeout" chroot "$root" /usr/bin/env -i HOME=/root LANG=C.UTF-8 \
             PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
             /bin/sh -c "cd /root/brig && $*" >"$out/$step.log" 2>&1
         rc=$?
         echo "$rc" >"$out/$step.rc"
+        echo "$step $(($(date +%s) - start)) s" >>"$out/times"
         return "$rc"
     }
     in_root demo 'make demo' &&
@@ -295,9 +297,8 @@ main() {
         step check-build "make check's builds (make check-build)" &&
         step unit-tests "the build dir make demo configured has its unit tests after check-build"
     if step install "make install"; then
-        want='/usr/local/bin/brig
-    /usr/local/bin/brig-runtime
-    /usr/local/share/selinux/packages/brig.cil'
+        want=$(printf '%s\n' /usr/local/bin/brig /usr/local/bin/brig-runtime \
+            /usr/local/share/selinux/packages/brig.cil)
         got=$(grep -vxFf "$out/local-before.log" "$out/local-installed.log")
         if [ "$got" = "$want" ]; then
             ok "make install: brig, brig-runtime and brig.cil, nothing else"
@@ -337,7 +338,7 @@ main() {
     else
         ok "no mount of the run is left on the host"
     fi
-    echo "# steps took $elapsed s"
+    echo "# steps took $elapsed s:" $(paste -sd, "$out/times" 2>/dev/null)
     finish
 }
 
