@@ -10,15 +10,16 @@
 #                              in the build dir demo configured
 #   make install, the installed brig runs a container, make uninstall
 # A step that fails because a package is missing says which:
-#   not ok - fresh root: make demo: missing package for cmocka
+#   not ok 9 - fresh root: make check's builds (make check-build): missing package for cmocka (libcmocka-dev)
 #
 # The minimal root is built once and cached under
 # ${BRIG_FRESH_CACHE:-/var/cache/brig-fresh}/<key>/, key the sha256 of its
 # mmdebstrap arguments, the host's Debian sources and the mirror's versions
 # of the root's core packages (as tests/vm/build-image.sh keys its image);
-# each run works on an overlay over it, discarded afterwards.  The .debs apt downloads inside are kept in
-# $cache/archives: packages are installed on every run (caching a root
-# with them would defeat the test), downloaded once.
+# each run works on an overlay over it, discarded afterwards.  The .debs
+# apt downloads inside are kept in $cache/archives: packages are installed
+# on every run (caching a root with them would defeat the test), downloaded
+# once.
 #
 # Needs root, mmdebstrap (deps.sh vm) and the Debian mirror in the host's
 # apt sources.  Usage: fresh-root.sh
