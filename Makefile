@@ -2,36 +2,46 @@
 #   make demo    build brig and run a real container from a busybox rootfs
 #   make check   every test suite; the last line is "N passed, N failed"
 # Both install the Debian packages they need (scripts/deps.sh).
+#   make install / uninstall   brig, brig-runtime and policy/brig.cil under
+#                              PREFIX (/usr/local), DESTDIR honoured
 
 BUILD      ?= build
 BUILD_ASAN ?= build-asan
 BUILD_FUZZ ?= build-fuzz
 MESON_FLAGS ?=
+PREFIX     ?= /usr/local
+DESTDIR    ?=
+# The unit tests (cmocka): auto builds them where cmocka is installed, so
+# `make demo` needs no test package; check-build forces them on.
+TESTS      ?= auto
 
-.PHONY: all build asan fuzz demo check check-unit check-integration check-fuzz check-vm bench format clean
+.PHONY: all build asan fuzz demo check check-build check-unit check-integration check-fuzz check-vm bench format clean install uninstall
 
 all: build
 
 build:
 	@./scripts/deps.sh build
-	@test -f $(BUILD)/build.ninja || meson setup $(BUILD) $(MESON_FLAGS) >$(BUILD).setup.log 2>&1 || \
-	    { cat $(BUILD).setup.log; rm -rf $(BUILD); exit 1; }
+	@test -f $(BUILD)/build.ninja || meson setup $(BUILD) --prefix=$(PREFIX) -Dtests=$(TESTS) $(MESON_FLAGS) \
+	    >$(BUILD).setup.log 2>&1 || { cat $(BUILD).setup.log; rm -rf $(BUILD); exit 1; }
+	@[ "$(TESTS)" = auto ] || ./scripts/meson-options.sh $(BUILD) tests=$(TESTS)
 	@ninja -C $(BUILD) >/dev/null || ninja -C $(BUILD)
 
 # ASan + UBSan variant: same sources, same tests, any report is a failure.
 asan:
 	@./scripts/deps.sh build check
 	@test -f $(BUILD_ASAN)/build.ninja || CC=clang meson setup $(BUILD_ASAN) \
-	    -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug \
+	    -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug -Dtests=enabled \
 	    >$(BUILD_ASAN).setup.log 2>&1 || { cat $(BUILD_ASAN).setup.log; rm -rf $(BUILD_ASAN); exit 1; }
+	@./scripts/meson-options.sh $(BUILD_ASAN) tests=enabled
 	@ninja -C $(BUILD_ASAN) >/dev/null || ninja -C $(BUILD_ASAN)
 
 # libFuzzer harnesses (clang), whose corpora are replayed as regression tests.
 fuzz:
 	@./scripts/deps.sh build check
 	@test -f $(BUILD_FUZZ)/build.ninja || CC=clang meson setup $(BUILD_FUZZ) -Dfuzz=true \
-	    -Dtests=false -Db_lundef=false -Dbuildtype=debug \
+	    -Dtests=disabled -Db_lundef=false -Dbuildtype=debug \
 	    >$(BUILD_FUZZ).setup.log 2>&1 || { cat $(BUILD_FUZZ).setup.log; rm -rf $(BUILD_FUZZ); exit 1; }
+	@./scripts/meson-options.sh $(BUILD_FUZZ) tests=disabled
 	@ninja -C $(BUILD_FUZZ) >/dev/null || ninja -C $(BUILD_FUZZ)
 
 demo: build
@@ -40,8 +50,24 @@ demo: build
 
 check:
 	@./scripts/deps.sh build check vm
-	@$(MAKE) --no-print-directory build asan fuzz
+	@$(MAKE) --no-print-directory check-build
 	@./tests/run-all.sh
+
+# The three builds the suites run, with the unit tests forced on: a build
+# dir that `make demo` configured before cmocka was installed gets them too.
+# tests/fresh runs this (after `deps.sh build check`) on a fresh root.
+check-build:
+	@$(MAKE) --no-print-directory build asan fuzz TESTS=enabled
+
+# Through meson's install targets (install: true, install_data), so the list
+# of what is installed lives beside what is built; uninstall removes what
+# meson logged at install (meson-logs/install-log.txt).
+install: build
+	@./scripts/meson-options.sh $(BUILD) prefix=$(PREFIX)
+	@DESTDIR="$(DESTDIR)" meson install -C $(BUILD) --quiet
+
+uninstall:
+	@DESTDIR="$(DESTDIR)" ninja -C $(BUILD) uninstall
 
 bench: build
 	@./scripts/deps.sh bench

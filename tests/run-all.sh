@@ -108,6 +108,8 @@ if compgen -G 'tests/engine/*.bats' >/dev/null; then
     run_suite selinux-tools-host env BRIG="$top/$BUILD/src/engine/brig" \
         timeout -k 10 300 bats --tap -f '^no SELinux' tests/selinux/tools.bats
 fi
+# The README's two commands on a fresh minimal Debian root (tests/fresh/).
+[ -x tests/fresh/fresh-root.sh ] && run_suite fresh-root tests/fresh/fresh-root.sh
 if [ ${#vm_pids[@]} -gt 0 ]; then
     [ -f "$out/vm-image.tap" ] && count vm-image "$out/vm-image.tap"
     for i in 1 2; do
