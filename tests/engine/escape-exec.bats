@@ -3,7 +3,7 @@
 # cap_last_cap, a fake /proc/self/setgroups, a rewritten /etc/passwd and
 # /etc/group.  What decides the exec'd process's privileges comes from the
 # host (or, for -u NAME, only the ids the image's entry names).  See
-# docs/threat-model-exec.md.
+# docs/threat-model.md.
 #
 #   BRIG=$PWD/build/src/engine/brig BRIG_RUNTIME=$PWD/build/src/runtime/brig-runtime \
 #       bats tests/engine/escape-exec.bats

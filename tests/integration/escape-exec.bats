@@ -3,7 +3,7 @@
 # files the container can write; sysctls land only in namespaces the
 # container owns; user strings cannot forge lines in errors; a config
 # without /proc still runs.  Each attack below worked against brig before
-# the defence it names (see docs/threat-model-exec.md).
+# the defence it names (see docs/threat-model.md).
 #
 #   BRIG_RUNTIME=$PWD/build/src/runtime/brig-runtime bats tests/integration/escape-exec.bats
 
