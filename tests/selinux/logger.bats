@@ -268,16 +268,3 @@ secs() { echo "$1 $2" | awk '{ printf "%.1f", $2 - $1 }'; }
     [ "$status" = 125 ]
     [[ "$output" == *"label=check: cannot be combined"* ]]
 }
-
-@test "bench: semodule -i (the fallback) beside libsemanage for the same module" {
-    local dir=$BATS_TEST_TMPDIR/p t0 t1
-    mkdir -p "$dir"
-    brig create --name "$N" -v /var/log:/var/log "$LOGGER" $RUN_LOGGER >/dev/null
-    brig policy generate "$N" -o "$dir" --name brig_bench_semodule >/dev/null
-    t0=$(now)
-    semodule -i "$dir/brig_bench_semodule.cil"
-    t1=$(now)
-    bench "semodule -i of a generated module: $(secs "$t0" "$t1") s"
-    context_valid "system_u:system_r:brig_bench_semodule_t:s0"
-    semodule -r brig_bench_semodule
-}
