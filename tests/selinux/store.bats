@@ -105,3 +105,25 @@ kernel_avcs() {
     [[ "$output" == *"Permission denied"* ]]
     wait_for 100 eval "kernel_avcs | grep -q 'denied  *{ execute } .*comm=\"sh\".*name=\"id\".*scontext=$PROC_T:s0:c7,c8 tcontext=system_u:object_r:bin_t:s0'"
 }
+
+@test "store: brig selinux status names a store whose layers lost their label, and restorecon fixes it" {
+    local layer
+    layer=$(dirname "$(ls -d "$STORE"/image/layers/*/diff/bin/busybox | head -1)")
+    layer=${layer%/bin}
+    run brig selinux status
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [[ "$output" != *"store's labels are wrong"* ]]
+    # What a store unpacked before brig labelled it looks like.
+    chcon -R -t var_lib_t "$layer"
+    run env BRIG_STORAGE_DRIVER=overlay timeout -k 5 60 "$BRIG" run --rm "$IMG" cat /proc/self/attr/current 3>&-
+    echo "mislabelled: status $status: $output"
+    [ "$status" -ne 0 ]
+    run brig selinux status
+    echo "$output"
+    [[ "$output" == *"store's labels are wrong: \`$layer\` is system_u:object_r:var_lib_t:s0"*"fix: restorecon -R /var/lib/brig"* ]]
+    restorecon -R /var/lib/brig
+    run brig selinux status
+    [[ "$output" != *"store's labels are wrong"* ]]
+    run_label overlay "$IMG" cat /proc/self/attr/current
+}
