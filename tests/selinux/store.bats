@@ -46,6 +46,11 @@ run_label() {
     [[ "$output" =~ ^$PROC_T:s0:c[0-9]+,c[0-9]+$ ]]
 }
 
+# layer_busybox: the busybox binary in the store's busybox image layer.
+layer_busybox() {
+    find "$STORE"/image/layers/*/diff -type f -name busybox | head -1
+}
+
 kernel_avcs() {
     dmesg | grep 'avc: *denied' || true
 }
@@ -63,9 +68,10 @@ kernel_avcs() {
 
 @test "store: layer files carry the read-only container type at s0, the rest the store type" {
     local layer f
-    layer=$(ls -d "$STORE"/image/layers/*/diff | head -1)
+    layer=$(layer_busybox)
+    layer=${layer%%/diff/*}/diff
     [ -n "$layer" ]
-    for f in "$layer" "$layer/bin/busybox" "$layer/bin"; do
+    for f in "$layer" "$layer/bin" "$layer/etc/passwd" "$(layer_busybox)"; do
         [ -e "$f" ] || continue
         echo "$f: $(file_label "$f")"
         [ "$(file_label "$f")" = "system_u:object_r:${RO_FILE_T:-brig_container_ro_file_t}:s0" ]
@@ -89,10 +95,11 @@ kernel_avcs() {
 }
 
 @test "store: a container's domain runs its rootfs binaries, never the host's /usr/bin/id" {
-    local layer bb
-    layer=$(dirname "$(ls -d "$STORE"/image/layers/*/diff/bin/busybox | head -1)")
-    bb=$layer/busybox
-    [ -x "$bb" ]
+    local bb
+    # The busybox binary itself (bin/busybox may be a symlink to an
+    # absolute path, which would resolve to the host's).
+    bb=$(layer_busybox)
+    [ -f "$bb" ] && [ ! -L "$bb" ]
     # Its own rootfs binary runs in the container's domain...
     run sh -c "cd / && runcon -t ${PROC_T##*:} -l s0:c7,c8 '$bb' cat /proc/self/attr/current"
     echo "own: $status $output"
@@ -108,8 +115,8 @@ kernel_avcs() {
 
 @test "store: brig selinux status names a store whose layers lost their label, and restorecon fixes it" {
     local layer
-    layer=$(dirname "$(ls -d "$STORE"/image/layers/*/diff/bin/busybox | head -1)")
-    layer=${layer%/bin}
+    layer=$(layer_busybox)
+    layer=${layer%%/diff/*}/diff
     run brig selinux status
     echo "$output"
     [ "$status" -eq 0 ]
