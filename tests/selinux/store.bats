@@ -25,7 +25,7 @@ setup_file() {
     local r=$BATS_FILE_TMPDIR/dyn f
     mkdir -p "$r/usr/bin" "$r/proc" "$r/sys" "$r/dev" "$r/etc"
     cp /usr/bin/id /usr/bin/cat "$r/usr/bin/"
-    for f in $(ldd /usr/bin/id /usr/bin/cat | grep -o '/[^ ]*' | sort -u); do
+    for f in $({ ldd /usr/bin/id && ldd /usr/bin/cat; } | grep -o '/[^ ]*' | sort -u); do
         mkdir -p "$r$(dirname "$f")"
         cp -L "$f" "$r$f"
     done
