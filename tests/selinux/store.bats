@@ -40,9 +40,7 @@ setup_file() {
 run_label() {
     local driver=$1
     shift
-    # Its own session: a container that fails to start must not take the
-    # test's process group with it.
-    run env BRIG_STORAGE_DRIVER="$driver" timeout -k 5 "${BRIG_TEST_TIMEOUT:-60}" setsid -w "$BRIG" run --rm "$@" 3>&-
+    run brig_driver "$driver" run --rm "$@"
     echo "$driver: status $status, output: $output"
     [ "$status" -eq 0 ] || { kernel_avcs | tail -5; return 1; }
     [[ "$output" =~ ^$PROC_T:s0:c[0-9]+,c[0-9]+$ ]]
@@ -51,6 +49,15 @@ run_label() {
 # layer_busybox: the busybox binary in the store's busybox image layer.
 layer_busybox() {
     find "$STORE"/image/layers/*/diff -type f -name busybox | head -1
+}
+
+# brig_driver DRIVER ARGS...: brig with that storage driver.  fd 3 is closed
+# inside, not on `run`: bats 1.8 reports a 127 (a container whose exec
+# failed) through fd 3, and a test whose `run` had it closed vanishes.
+brig_driver() {
+    local d=$1
+    shift
+    BRIG_STORAGE_DRIVER=$d timeout -k 5 "${BRIG_TEST_TIMEOUT:-60}" "$BRIG" "$@" 3>&-
 }
 
 kernel_avcs() {
@@ -66,7 +73,7 @@ kernel_avcs() {
 @test "store: a dynamically linked image runs confined from the default store (overlay and vfs)" {
     run_label overlay "$DYN" /usr/bin/cat /proc/self/attr/current
     run_label vfs "$DYN" /usr/bin/cat /proc/self/attr/current
-    run env timeout -k 5 60 setsid -w "$BRIG" run --rm "$DYN" /usr/bin/id 3>&-
+    run brig_driver overlay run --rm "$DYN" /usr/bin/id
     echo "id: $status $output"
     [ "$status" -eq 0 ]
     [[ "$output" == "uid=0(root) gid=0(root)"* ]]
@@ -130,7 +137,7 @@ kernel_avcs() {
     [[ "$output" != *"store's labels are wrong"* ]]
     # What a store unpacked before brig labelled it looks like.
     chcon -R -t var_lib_t "$layer"
-    run env BRIG_STORAGE_DRIVER=overlay timeout -k 5 60 setsid -w "$BRIG" run --rm "$IMG" cat /proc/self/attr/current 3>&-
+    run brig_driver overlay run --rm "$IMG" cat /proc/self/attr/current
     echo "mislabelled: status $status: $output"
     [ "$status" -ne 0 ]
     run brig selinux status
