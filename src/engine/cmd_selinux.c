@@ -9,7 +9,9 @@
  * enforcement, MCS categories, a boolean (named, with the value that
  * allows it), another constraint.  Each verb gathers everything before it
  * prints, so a failure leaves no partial output. */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <json-c/json.h>
 #include <selinux/selinux.h>
@@ -17,6 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/statfs.h>
+#include <sys/xattr.h>
+#include <unistd.h>
 
 #include "core/util.h"
 #include "ctr.h"
@@ -184,6 +188,73 @@ static void volume_warnings(struct engine *e, struct status *s)
     json_object_put(zsrc);
 }
 
+static char *label_at(int dirfd, const char *path)
+{
+    char buf[512];
+    _cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    ssize_t n = fd < 0 ? -1 : fgetxattr(fd, "security.selinux", buf, sizeof(buf) - 1);
+    if (n <= 0)
+        return NULL;
+    buf[n] = '\0';
+    return brig_xstrdup(buf);
+}
+
+/* The store's labels (docs/selinux-policy.md): its root carries the store
+ * type and every layer's diff dir the read-only container type at s0.  A
+ * store made before brig labelled it, copied in, or restored from a backup
+ * has var_lib_t layers, and no confined container of those images starts
+ * (ld.so's mprotect of a layer file is denied).  Checks the tops only: brig
+ * labels each file as it creates it, so a right top means a right tree. */
+static void store_warnings(struct engine *e, struct status *s)
+{
+    _cleanup_free_ char *meta = brig_store_context(BRIG_STORE_META);
+    _cleanup_free_ char *ro = brig_store_context(BRIG_STORE_LAYER);
+    _cleanup_free_ char *bad = NULL, *has = NULL, *fix = NULL;
+    const char *want = NULL;
+    _cleanup_close_ int lfd = -1;
+    DIR *d;
+    struct dirent *de;
+
+    if (meta == NULL || ro == NULL || e->storage_fd < 0)
+        return;
+    has = label_at(e->storage_fd, ".");
+    if (has == NULL || strcmp(has, meta) != 0) {
+        bad = brig_xstrdup(e->conf.storage_root);
+        want = meta;
+    }
+    lfd = openat(e->storage_fd, "image/layers", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    d = bad == NULL && lfd >= 0 ? fdopendir(lfd) : NULL;
+    if (d != NULL) {
+        lfd = -1; /* the DIR owns it */
+        while (bad == NULL && (de = readdir(d)) != NULL) {
+            if (de->d_name[0] == '.')
+                continue;
+            _cleanup_free_ char *diff = brig_xasprintf("%s/diff", de->d_name);
+            _cleanup_free_ char *l = label_at(dirfd(d), diff);
+            if (l != NULL && strcmp(l, ro) == 0)
+                continue;
+            bad = brig_xasprintf("%s/image/layers/%s", e->conf.storage_root, diff);
+            free(has);
+            has = TAKE_PTR(l);
+            want = ro;
+        }
+        closedir(d);
+    }
+    if (bad == NULL)
+        return;
+    /* The default path has the policy's file contexts; another root gets
+     * them by equivalence, which survives a later restorecon too. */
+    fix = strcmp(e->conf.storage_root, "/var/lib/brig") == 0
+              ? brig_xstrdup("restorecon -R /var/lib/brig")
+              : brig_xasprintf("semanage fcontext -a -e /var/lib/brig %s && restorecon -R %s",
+                               e->conf.storage_root, e->conf.storage_root);
+    _cleanup_free_ char *w = brig_xasprintf(
+        "the store's labels are wrong: `%s` is %s, not %s (confined containers of its images "
+        "cannot start); fix: %s",
+        bad, has ? has : "unlabelled", want, fix);
+    brig_strv_append(&s->warnings, w);
+}
+
 static int status_gather(struct engine *e, struct status *s, brig_error *reterr)
 {
     int mode = -1;
@@ -242,6 +313,7 @@ static int status_gather(struct engine *e, struct status *s, brig_error *reterr)
         brig_strv_append(&s->warnings, w);
     }
     volume_warnings(e, s);
+    store_warnings(e, s);
     return 0;
 }
 

@@ -14,6 +14,7 @@
 #include "core/util.h"
 #include "run.h"
 #include "sandbox/container.h"
+#include "selinux/label.h"
 
 static bool overlay_listed(void)
 {
@@ -155,8 +156,22 @@ int storage_mount(struct engine *e, struct ctr *c, const char *mount_label, brig
     storage_unmount(c); /* a mount left by a crashed monitor */
     if (lower == NULL || upper == NULL || work == NULL)
         return brig_error_set(reterr, 0, "container `%s`: record has no overlay dirs", ctr_name(c));
-    if (mount_label)
+    if (mount_label) {
+        /* The upper and work dirs are the container's own, at its pair:
+         * overlay creates copies-up and new files in them, and the kernel
+         * checks the container's mmap/mprotect against those real inodes.
+         * Only the two dirs: their contents got the pair at creation. */
+        static const char *const own[] = {"upper", "work"};
+        for (size_t i = 0; i < BRIG_ARRAY_SIZE(own); i++) {
+            _cleanup_free_ char *p = brig_xasprintf("%s/%s", c->dir, own[i]);
+            _cleanup_close_ int fd = open(p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            if (fd < 0)
+                return brig_error_errno(reterr, "open `%s`", p);
+            if (brig_label_dir_ensure(fd, mount_label, reterr) < 0)
+                return brig_error_wrap(reterr, "label `%s`", p);
+        }
         ctx = brig_xasprintf(",context=\"%s\"", mount_label);
+    }
     rel = lower_relative(lower, &dir);
     /* --rm: nothing of the upper dir outlives the container, so skip
      * overlay's syncs (podman does the same): its unmount, on the path of

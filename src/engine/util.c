@@ -16,6 +16,8 @@
 #include "core/util.h"
 #include "engine.h"
 #include "image/image.h"
+#include "selinux/context.h"
+#include "selinux/label.h"
 #include "spec/spec.h"
 
 static int open_dir_at(int dirfd, const char *path, brig_error *reterr)
@@ -31,11 +33,20 @@ static int open_dir_at(int dirfd, const char *path, brig_error *reterr)
 
 int engine_open(struct engine *e, brig_error *reterr)
 {
+    _cleanup_free_ char *store = brig_store_context(BRIG_STORE_META);
+
+    /* The store's root carries the store type whatever its path (the
+     * policy's file contexts say the same for /var/lib/brig), before
+     * anything is made in it: what brig creates below inherits it, so
+     * logs, state and records stay out of every container's reach, and
+     * only layers (labelled as they are unpacked) and each container's
+     * own dirs get container types. */
     if ((e->storage_fd = open_dir_at(AT_FDCWD, e->conf.storage_root, reterr)) < 0 ||
+        brig_label_dir_ensure(e->storage_fd, store, reterr) < 0 ||
         (e->containers_fd = open_dir_at(e->storage_fd, "containers", reterr)) < 0 ||
         (e->names_fd = open_dir_at(e->storage_fd, "names", reterr)) < 0 ||
         (e->run_fd = open_dir_at(AT_FDCWD, e->conf.run_root, reterr)) < 0) {
-        brig_error_wrap(reterr, "open storage");
+        brig_error_wrap(reterr, "open storage `%s`", e->conf.storage_root);
         engine_close(e);
         return -1;
     }

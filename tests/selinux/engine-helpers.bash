@@ -47,7 +47,10 @@ svirt_require_selinux() {
 
 # engine_setup_file: the stores and the image, once per file.
 engine_setup_file() {
-    export BRIG_STORAGE_ROOT=$BATS_FILE_TMPDIR/storage BRIG_RUN_ROOT=$BATS_FILE_TMPDIR/run
+    # The engine as users meet it: its default store and run root, brig's
+    # shipped policy; STORE and RUNROOT only tell the checks where to look.
+    unset BRIG_STORAGE_ROOT BRIG_RUN_ROOT
+    export STORE=/var/lib/brig RUNROOT=/run/brig
     export BRIG_CONFIG= # no /etc/brig/brig.conf: the built-in defaults
     # Where SELinux is missing every test skips: build nothing.
     [ -e /sys/fs/selinux/enforce ] && [ -x "$BRIG" ] || return 0
@@ -63,7 +66,7 @@ setup() {
     # svirt-helpers' reservation helpers read $ROOT/@mcs: the engine keeps
     # its reservations in its run root, as brig-runtime does in --root.
     # shellcheck disable=SC2034 # read by svirt-helpers and the tests
-    ROOT=$BRIG_RUN_ROOT
+    ROOT=$RUNROOT
     # shellcheck disable=SC2034
     N=e$BATS_SUITE_TEST_NUMBER # container names: short, unique in the file
     ENGINE_READY=1
@@ -74,21 +77,20 @@ setup() {
 engine_leaks() {
     local e pid
     brig ps -aq --no-trunc | sed 's/^/container left: /'
-    for e in "$BRIG_STORAGE_ROOT"/containers/* "$BRIG_STORAGE_ROOT"/names/*; do
+    for e in "$STORE"/containers/* "$STORE"/names/*; do
         [ -e "$e" ] || [ -L "$e" ] || continue
         echo "store entry left: $e"
     done
-    grep -F " $BRIG_STORAGE_ROOT/" /proc/self/mountinfo | sed 's/^/mount left: /'
+    grep -F " $STORE/" /proc/self/mountinfo | sed 's/^/mount left: /'
     mcs_reservations | sed 's/^/reservation left: /'
     # Container processes (any container type) and monitors still running.
     # shellcheck disable=SC2009 # by label, which pgrep cannot match
     ps -e -o label=,pid=,args= | grep -E ':(brig_container_t|brig_test_container_t|brig_spc_t|spc_t):' |
         sed 's/^/process left: /'
     for pid in $(pgrep -x brig-monitor); do
-        grep -qzx "BRIG_STORAGE_ROOT=$BRIG_STORAGE_ROOT" "/proc/$pid/environ" 2>/dev/null &&
-            echo "monitor left: $pid $(tr '\0' ' ' <"/proc/$pid/cmdline")"
+        echo "monitor left: $pid $(tr '\0' ' ' <"/proc/$pid/cmdline")"
     done
-    for e in "$BRIG_RUN_ROOT"/*; do
+    for e in "$RUNROOT"/*; do
         [ -e "$e" ] || continue
         case $(basename "$e") in @mcs | @seccomp | *.lock) continue ;; esac
         echo "runtime state left: $e"
@@ -117,10 +119,10 @@ teardown() {
         echo "# left after brig rm -f of every container:" >&2
         printf '%s\n' "$l" | sed 's/^/#   /' >&2
         # Do not let one test's leak fail the next ones.
-        grep -F " $BRIG_STORAGE_ROOT/" /proc/self/mountinfo | awk '{ print $5 }' | sort -r |
+        grep -F " $STORE/" /proc/self/mountinfo | awk '{ print $5 }' | sort -r |
             xargs -r -n1 umount -l 2>/dev/null
-        rm -rf "${BRIG_STORAGE_ROOT:?}/containers/"* "${BRIG_STORAGE_ROOT:?}/names/"* \
-            "${BRIG_RUN_ROOT:?}/@mcs/"c*
+        rm -rf "${STORE:?}/containers/"* "${STORE:?}/names/"* \
+            "${RUNROOT:?}/@mcs/"c*
         rc=1
     fi
     return $rc

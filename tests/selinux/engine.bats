@@ -338,7 +338,7 @@ refused_var_log() {
     "$BRIG" run --name "$N" "$IMG" sh -c "$LABEL_SH; exec sleep 1000" </dev/null >/dev/null 2>&1 3>&- &
     bpid=$!
     # (Polling the store's files: a brig inspect per try is slow under TCG.)
-    wait_for 400 eval 'compgen -G "$BRIG_STORAGE_ROOT/containers/*/bundle/rootfs/label" >/dev/null' ||
+    wait_for 400 eval 'compgen -G "$STORE/containers/*/bundle/rootfs/label" >/dev/null' ||
         { kill -9 "$bpid"; false; }
     kill -9 "$bpid"
     wait "$bpid" || true
@@ -369,12 +369,12 @@ refused_var_log() {
     done
     local listed on_disk
     listed=$(brig ps -aq --no-trunc | sort)
-    on_disk=$(ls "$BRIG_STORAGE_ROOT/containers" | sort)
+    on_disk=$(ls "$STORE/containers" | sort)
     echo "listed: [$listed]; in the store: [$on_disk]"
     for d in $(comm -13 <(echo "$listed") <(echo "$on_disk")); do
-        echo "not listed: $d: $(ls -A "$BRIG_STORAGE_ROOT/containers/$d" | tr '\n' ' ')"
+        echo "not listed: $d: $(ls -A "$STORE/containers/$d" | tr '\n' ' ')"
     done
-    ls -l "$BRIG_STORAGE_ROOT/names"
+    ls -l "$STORE/names"
     [ "$listed" = "$on_disk" ]
     # shellcheck disable=SC2086
     [ -z "$listed" ] || brig rm -f $listed

@@ -40,7 +40,10 @@ TYPE=brig_lc_t
 RUN_LOGGER='/bin/logger-run'
 
 setup_file() {
-    export BRIG_STORAGE_ROOT=$BATS_FILE_TMPDIR/storage BRIG_RUN_ROOT=$BATS_FILE_TMPDIR/run
+    # The engine as users meet it: its default store and run root, brig's
+    # shipped policy; STORE and RUNROOT only tell the checks where to look.
+    unset BRIG_STORAGE_ROOT BRIG_RUN_ROOT
+    export STORE=/var/lib/brig RUNROOT=/run/brig
     export BRIG_CONFIG=
     [ -e /sys/fs/selinux/enforce ] && [ -x "$BRIG" ] || return 0
     # The rootfs is an overlay mounted with context= (a module in Debian's

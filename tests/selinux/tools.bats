@@ -55,7 +55,9 @@ setup_file() {
     [ -x "$BRIG" ] || { echo "BRIG must name the brig binary (got \`$BRIG\`)" >&2; return 1; }
     TT=$(mktemp -d /tmp/brig-tools.XXXXXX)
     chmod 755 "$TT"
-    export TT BRIG_STORAGE_ROOT=$TT/storage BRIG_RUN_ROOT=$TT/run BRIG_CONFIG=""
+    # The engine's default store and run root, as users meet them.
+    unset BRIG_STORAGE_ROOT BRIG_RUN_ROOT
+    export TT STORE=/var/lib/brig RUNROOT=/run/brig BRIG_CONFIG=""
     selinux_on || return 0
     # The guest boots with only virtio and ext4 loaded; the engine's rootfs
     # is an overlay mounted with context= (its copy fallback keeps the

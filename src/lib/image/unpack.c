@@ -26,6 +26,8 @@
 #include "core/util.h"
 #include "image/archive_dl.h"
 #include "image/image_internal.h"
+#include "selinux/context.h"
+#include "selinux/label.h"
 
 #define SRC_BUF (1 << 20)
 
@@ -497,10 +499,20 @@ int image_unpack_layer(int dirfd, struct image_source *src, int flags, const cha
                        .strict_end = (flags & IMAGE_UNPACK_STRICT) != 0};
     struct archive *b = NULL;
     struct archive_entry *e;
+    _cleanup_free_ char *ro_label = brig_store_context(BRIG_STORE_LAYER);
     int r, ret = -1;
 
     if (brig_archive_load(reterr) < 0)
         return -1;
+    /* A layer is what every container of the image maps and runs: the
+     * kernel checks mmap/mprotect against the real layer inode, not
+     * overlay's context= view, so each file is created with the read-only
+     * container type (at s0, every pair dominates it) by this thread's
+     * fscreate, never relabelled later: no window in which a layer file
+     * exists with the store's type, and no second walk. */
+    if (ro_label != NULL && (brig_label_fd(dirfd, ro_label, reterr) < 0 ||
+                             brig_label_set_fscreate(ro_label, reterr) < 0))
+        return brig_error_wrap(reterr, "%s: label the layer", what);
     u.root = geteuid() == 0;
     image_sha256_init(&u.blob);
     image_sha256_init(&u.diff);
@@ -580,6 +592,15 @@ out:
     brig_error_free(&u.src_err);
     archive_read_free(b);
     archive_read_free(u.a);
+    if (ro_label != NULL) {
+        /* What this thread creates next (the layer's size file, the
+         * store's records) is store metadata again. */
+        _cleanup_error_ brig_error reset_err = NULL;
+        if (brig_label_set_fscreate(NULL, &reset_err) < 0 && ret == 0) {
+            *reterr = TAKE_PTR(reset_err);
+            ret = -1;
+        }
+    }
     return ret;
 }
 

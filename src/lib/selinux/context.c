@@ -28,6 +28,7 @@
 #define BRIG_RO_FILE "system_u:object_r:brig_container_ro_file_t:s0"
 #define SPC_TYPE "spc_t"
 #define BRIG_SPC_TYPE "brig_spc_t"
+#define BRIG_STORE_TYPE "brig_store_t"
 /* Sensitivities s0..s15 and categories c0..c1023: refpolicy's and
  * container-selinux's MLS/MCS build limits. */
 #define MAX_SENSITIVITY 15
@@ -416,6 +417,28 @@ int brig_label_defaults_load(struct brig_label_defaults *ret, brig_error *reterr
     d.source = brig_xstrdup("brig");
     *ret = d;
     return 0;
+}
+
+char *brig_store_context(enum brig_store_role role)
+{
+    struct brig_label_defaults d = {0};
+    _cleanup_error_ brig_error ignored = NULL;
+    char *c;
+
+    if (!brig_selinux_enabled())
+        return NULL;
+    if (role == BRIG_STORE_META) {
+        c = probe_context(BRIG_STORE_TYPE, "s0");
+        if (security_check_context(c) == 0)
+            return c;
+        free(c);
+        return NULL;
+    }
+    if (brig_label_defaults_load(&d, &ignored) < 0)
+        return NULL;
+    c = brig_context_with_level(d.ro_file, "s0");
+    brig_label_defaults_clear(&d);
+    return c;
 }
 
 /* --- compute ----------------------------------------------------------- */

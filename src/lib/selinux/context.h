@@ -46,6 +46,17 @@ int brig_label_level_validate(const char *level, brig_error *reterr);
 int brig_label_compute(const struct brig_label_defaults *d, const struct brig_label_opts *opts,
                        const char *level, char **ret_process, char **ret_mount, brig_error *reterr);
 
+/* The labels of the engine's store (docs/selinux-policy.md, "The store's
+ * labels"): image layers carry the read-only container file type at the
+ * shared level s0, so every container of the image may read, map and run
+ * them (mmap and mprotect check the real layer inode, not overlay's
+ * context= view); the rest of the store (metadata, logs, state) carries
+ * brig_store_t, which no container type may reach.  NULL when SELinux is
+ * off or the loaded policy lacks the type: then the store keeps whatever
+ * its parent directory gives it. */
+enum brig_store_role { BRIG_STORE_META, BRIG_STORE_LAYER };
+char *brig_store_context(enum brig_store_role role);
+
 /* Swap the level of a context: ("u:r:t:s0", "s0:c1,c2") -> "u:r:t:s0:c1,c2". */
 char *brig_context_with_level(const char *context, const char *level);
 /* The level part of a context ("s0:c1,c2" of "u:r:t:s0:c1,c2"); NULL if none. */

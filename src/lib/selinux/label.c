@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "core/cleanup.h"
@@ -108,6 +109,38 @@ int brig_label_set_keyring(const char *label, brig_error *reterr)
         brig_error_free(&reset_err);
     }
     return r;
+}
+
+int brig_label_set_fscreate(const char *label, brig_error *reterr)
+{
+    if (!brig_selinux_enabled() || (label != NULL && label[0] == '\0'))
+        return 0;
+    return write_thread_attr("fscreate", label, reterr);
+}
+
+int brig_label_fd(int fd, const char *label, brig_error *reterr)
+{
+    if (!brig_selinux_enabled() || label == NULL || label[0] == '\0')
+        return 0;
+    if (fsetxattr(fd, "security.selinux", label, strlen(label) + 1, 0) < 0)
+        return brig_error_errno(reterr, "set SELinux label `%s`", label);
+    return 0;
+}
+
+int brig_label_dir_ensure(int fd, const char *label, brig_error *reterr)
+{
+    char buf[512];
+    ssize_t n;
+
+    if (!brig_selinux_enabled() || label == NULL || label[0] == '\0')
+        return 0;
+    n = fgetxattr(fd, "security.selinux", buf, sizeof(buf) - 1);
+    if (n > 0) {
+        buf[n] = '\0';
+        if (strcmp(buf, label) == 0)
+            return 0;
+    }
+    return brig_label_fd(fd, label, reterr);
 }
 
 /* In a user namespace the uid map is anything but the identity map of

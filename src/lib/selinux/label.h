@@ -20,6 +20,16 @@ int brig_label_set_exec(const char *label, brig_error *reterr);
 /* Label for keyrings this thread creates (attr/keycreate), then join a new
  * session keyring so the container never shares the runtime's. */
 int brig_label_set_keyring(const char *label, brig_error *reterr);
+/* Label for files this thread creates from now on (attr/fscreate); NULL
+ * goes back to the policy's default (the parent directory's type).  A
+ * label set at creation is never seen wrong by anyone, where a relabel
+ * pass afterwards leaves a window and costs a second walk. */
+int brig_label_set_fscreate(const char *label, brig_error *reterr);
+/* Label an open file or directory (fsetxattr security.selinux). */
+int brig_label_fd(int fd, const char *label, brig_error *reterr);
+/* Label a directory unless it already has that label: one directory, its
+ * children keep theirs (what they inherited at their own creation). */
+int brig_label_dir_ensure(int fd, const char *label, brig_error *reterr);
 /* Make the session keyring (with or without a label). */
 int brig_keyring_join_new(const char *name, brig_error *reterr);
 /* The context of a process ("/proc/PID/attr/current"); NULL when none. */
