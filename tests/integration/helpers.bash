@@ -44,12 +44,25 @@ runtime() {
 try() {
     local f=$BATS_TEST_TMPDIR/try
     status=0
-    "$@" </dev/null >"$f.out" 2>"$f.err" || status=$?
+    : >"$f.out"
+    : >"$f.err"
+    shared_with_containers "$f.out" "$f.err"
+    "$@" </dev/null >>"$f.out" 2>>"$f.err" || status=$?
     output=$(cat "$f.out")
     stderr=$(cat "$f.err")
     mapfile -t lines <"$f.out"
     mapfile -t stderr_lines <"$f.err"
     printf 'try %s: status %s\nstdout: %s\nstderr: %s\n' "$*" "$status" "$output" "$stderr"
+}
+
+# shared_with_containers FILE...: under SELinux, give files a container's
+# process writes through inherited fds (a test's capture files) the
+# container file type at the shared level s0, as a user shares a file with
+# `:z`.  The test's /tmp (tmp_t) is not a container type's to write, and
+# at the domain transition the kernel closes fds the new domain may not use.
+shared_with_containers() {
+    [ -e /sys/fs/selinux/enforce ] || return 0
+    chcon system_u:object_r:brig_container_file_t:s0 "$@"
 }
 
 # template_rootfs: build the shared busybox rootfs once per bats run, under a
