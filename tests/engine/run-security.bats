@@ -99,6 +99,41 @@ STATUS='cat /proc/self/status'
     [ "$status" -ne 0 ]
 }
 
+# `brig exec` enters a running container: the process it starts must carry
+# the container's confinement, not the caller's (brig holds every
+# capability, no filter, no no_new_privs).  Non-default options make the
+# container's values differ from any default exec could fall back to, and
+# the profile denying mkdir proves the filter acts in the exec'd process.
+@test "brig exec: the exec'd process has the container's capabilities, no_new_privs and seccomp filter" {
+    cat >"$BATS_TEST_TMPDIR/nomkdir.json" <<'EOF'
+{
+    "defaultAction": "SCMP_ACT_ALLOW",
+    "syscalls": [
+        {"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1}
+    ]
+}
+EOF
+    local fields='^(CapInh|CapPrm|CapEff|CapBnd|CapAmb|NoNewPrivs|Seccomp|Seccomp_filters):'
+    ok run -d --name cx --cap-drop CHOWN --cap-add NET_RAW --security-opt no-new-privileges \
+        --security-opt "seccomp=$BATS_TEST_TMPDIR/nomkdir.json" busybox \
+        sh -c "grep -E '$fields' /proc/self/status >/tmp/init.status; exec sleep 1000"
+    wait_for 200 eval 'brig exec cx test -s /tmp/init.status 2>/dev/null'
+    ok exec cx cat /tmp/init.status
+    init=$output
+    ok exec cx grep -E "$fields" /proc/self/status
+    echo "init:"; echo "$init"; echo "exec:"; echo "$output"
+    [ "$output" = "$init" ]
+    [ "$(status_field CapEff)" = "$(cap_mask $(echo $DEFAULT_CAPS | sed 's/\bCHOWN\b//') NET_RAW)" ]
+    [ "$(status_field CapBnd)" = "$(status_field CapEff)" ]
+    [ "$(status_field NoNewPrivs)" = 1 ]
+    [ "$(status_field Seccomp)" = 2 ]
+    b exec cx mkdir /tmp/d
+    [ "$status" -ne 0 ]
+    [[ "$stderr" == *"Operation not permitted"* ]]
+    b exec cx sh -c 'touch /tmp/f && chown 1000 /tmp/f'
+    [ "$status" -ne 0 ]
+}
+
 @test "--security-opt seccomp=FILE: a profile that denies mkdir" {
     cat >"$BATS_TEST_TMPDIR/nomkdir.json" <<'EOF'
 {
