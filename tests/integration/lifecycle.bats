@@ -69,7 +69,9 @@ out_mount() {
     out_mount
     cmd 'echo ran > /mnt/ran'
     create_quiet
-    sleep 0.2
+    # The created init is still the runtime waiting for start, not the
+    # container's shell: nothing of the process has run.
+    [ "$(readlink "/proc/$(pid_of)/exe")" = "$(readlink -f "$BRIG_RUNTIME")" ]
     [ ! -e "$OUT/ran" ]
     runtime start "$ID"
     wait_for 100 test -e "$OUT/ran"
@@ -146,9 +148,9 @@ out_mount() {
 
 @test "kill a trapped signal is delivered to the init (USR1)" {
     out_mount
-    cmd 'trap "echo usr1 > /mnt/got" USR1; while :; do sleep 0.05; done'
+    cmd 'trap "echo usr1 > /mnt/got" USR1; touch /mnt/trapped; while :; do sleep 0.05; done'
     run_detached
-    sleep 0.2
+    wait_for 200 test -e "$OUT/trapped"
     runtime kill "$ID" USR1
     wait_for 100 test -s "$OUT/got"
     [ "$(status_of)" = running ]
@@ -353,9 +355,15 @@ out_mount() {
     wait_for 100 test -s "$log"
     runtime pause "$ID"
     [ "$(status_of)" = paused ]
-    sleep 0.2
+    # Frozen as the kernel reports it, for the container's cgroup: every
+    # task stopped, not a guess from output that happened to pause.
+    if [ -f /sys/fs/cgroup/cgroup.controllers ]; then
+        grep -qx 'frozen 1' "$(cgroup_dir "$(pid_of)" freezer)/cgroup.events"
+    else
+        [ "$(cgroup_read "$(pid_of)" freezer freezer.state freezer.state)" = FROZEN ]
+    fi
     a=$(wc -l <"$log")
-    sleep 0.5
+    [ "$(status_of)" = paused ]
     b=$(wc -l <"$log")
     [ "$a" -eq "$b" ]
     runtime resume "$ID"
