@@ -446,8 +446,8 @@ PY
     local writer=$!
     "$BRIG" load <"$T/fifo" >/dev/null 2>&1 3>&- &
     local pid=$!
-    wait_for 200 eval '[ -n "$(ls -A "$S/tmp" 2>/dev/null)" ]'
-    sleep 0.2
+    # brig has begun writing the layer: the kill lands mid-load.
+    wait_for 200 eval '[ -n "$(ls -A "$S/tmp" 2>/dev/null)" ]' || { echo "load never started"; return 1; }
     kill -9 "$pid"
     wait "$pid" || true
     kill "$writer" 2>/dev/null || true

@@ -99,6 +99,41 @@ STATUS='cat /proc/self/status'
     [ "$status" -ne 0 ]
 }
 
+# `brig exec` enters a running container: the process it starts must carry
+# the container's confinement, not the caller's (brig holds every
+# capability, no filter, no no_new_privs).  Non-default options make the
+# container's values differ from any default exec could fall back to, and
+# the profile denying mkdir proves the filter acts in the exec'd process.
+@test "brig exec: the exec'd process has the container's capabilities, no_new_privs and seccomp filter" {
+    cat >"$BATS_TEST_TMPDIR/nomkdir.json" <<'EOF'
+{
+    "defaultAction": "SCMP_ACT_ALLOW",
+    "syscalls": [
+        {"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1}
+    ]
+}
+EOF
+    local fields='^(CapInh|CapPrm|CapEff|CapBnd|CapAmb|NoNewPrivs|Seccomp|Seccomp_filters):'
+    ok run -d --name cx --cap-drop CHOWN --cap-add NET_RAW --security-opt no-new-privileges \
+        --security-opt "seccomp=$BATS_TEST_TMPDIR/nomkdir.json" busybox \
+        sh -c "grep -E '$fields' /proc/self/status >/tmp/init.status; exec sleep 1000"
+    wait_for 200 eval 'brig exec cx test -s /tmp/init.status 2>/dev/null'
+    ok exec cx cat /tmp/init.status
+    init=$output
+    ok exec cx grep -E "$fields" /proc/self/status
+    echo "init:"; echo "$init"; echo "exec:"; echo "$output"
+    [ "$output" = "$init" ]
+    [ "$(status_field CapEff)" = "$(cap_mask $(echo $DEFAULT_CAPS | sed 's/\bCHOWN\b//') NET_RAW)" ]
+    [ "$(status_field CapBnd)" = "$(status_field CapEff)" ]
+    [ "$(status_field NoNewPrivs)" = 1 ]
+    [ "$(status_field Seccomp)" = 2 ]
+    b exec cx mkdir /tmp/d
+    [ "$status" -ne 0 ]
+    [[ "$stderr" == *"Operation not permitted"* ]]
+    b exec cx sh -c 'touch /tmp/f && chown 1000 /tmp/f'
+    [ "$status" -ne 0 ]
+}
+
 @test "--security-opt seccomp=FILE: a profile that denies mkdir" {
     cat >"$BATS_TEST_TMPDIR/nomkdir.json" <<'EOF'
 {
@@ -139,23 +174,33 @@ EOF
     [ "$output" = after ]
 }
 
-@test "masked paths read nothing (those this kernel has)" {
-    local p n=0 script=""
-    for p in /proc/kcore /proc/keys /proc/timer_list /proc/latency_stats /proc/sched_debug \
-        /proc/acpi /proc/scsi /proc/asound /sys/firmware; do
-        [ -e "$p" ] || continue
-        n=$((n + 1))
-        if [ -d "$p" ]; then
-            script="$script echo $p \$(ls -A $p | wc -l);"
-        else
-            script="$script echo $p \$(cat $p | wc -c);"
-        fi
-    done
+# A masked file is /dev/null bound over it (same device and inode as the
+# container's /dev/null), a masked directory an empty read-only tmpfs.
+# Reading proves nothing: /proc/kcore reads 0 bytes to a process without
+# CAP_SYS_RAWIO whether masked or not.
+@test "masked paths are /dev/null or an empty read-only tmpfs (those this kernel has)" {
+    local p n=0 paths="/proc/kcore /proc/keys /proc/timer_list /proc/latency_stats /proc/sched_debug
+        /proc/acpi /proc/scsi /proc/asound /sys/firmware"
+    for p in $paths; do [ -e "$p" ] && n=$((n + 1)); done
     [ "$n" -gt 0 ]
-    ok run --rm busybox sh -c "$script"
+    ok run --rm busybox sh -c 'null=$(stat -c "%d:%i" /dev/null)
+        for p in '"$(echo $paths)"'; do
+            [ -e $p ] || continue
+            if [ -d $p ]; then
+                m=$(awk -v p=$p '"'"'$5 == p { split($6, o, ","); print $(NF - 2), o[1] }'"'"' /proc/self/mountinfo | tail -1)
+                echo "$p dir ${m:-unmounted} $(ls -A $p | wc -l)"
+            elif [ "$(stat -c "%d:%i" $p)" = "$null" ]; then
+                echo "$p null"
+            else
+                echo "$p NOT-NULL $(stat -c "%d:%i %F" $p)"
+            fi
+        done'
     [ "${#lines[@]}" -eq "$n" ]
     for l in "${lines[@]}"; do
-        [ "${l##* }" = 0 ] || { echo "not masked: $l"; return 1; }
+        case "$l" in
+        *" null" | *" dir tmpfs ro 0") ;;
+        *) echo "not masked: $l"; return 1 ;;
+        esac
     done
 }
 
@@ -172,9 +217,18 @@ EOF
     done
 }
 
-@test "/sys is read-only, the rootfs is writable by default" {
-    b run --rm busybox touch /sys/kernel/x
+# lo's mtu is writable by root with CAP_NET_ADMIN on a read-write sysfs
+# (--privileged mounts it so: the control run), so the refusal by default
+# is the read-only mount, not a file sysfs never lets anyone create.
+@test "/sys is a read-only mount, the rootfs is writable by default" {
+    local script='awk '"'"'$5 == "/sys" { split($6, o, ","); print o[1] }'"'"' /proc/self/mountinfo
+        m=$(cat /sys/class/net/lo/mtu); echo $m >/sys/class/net/lo/mtu && echo wrote'
+    ok run --rm --privileged busybox sh -c "$script"
+    [ "$output" = "$(printf 'rw\nwrote')" ]
+    b run --rm --cap-add NET_ADMIN busybox sh -c "$script"
     [ "$status" -ne 0 ]
+    [ "${lines[0]}" = ro ]
+    [[ "$stderr" == *"Read-only file system"* ]]
     ok run --rm busybox sh -c 'echo w >/rootfile && cat /rootfile'
     [ "$output" = w ]
 }

@@ -323,13 +323,20 @@ brig_says() {
     [ "$(status_of)" = running ]
 }
 
+# The hook records the init's pid namespace while the init lives (the
+# failure happens with the init made), then fails create; afterwards no
+# process may be in that namespace, in the container's cgroup, or rooted in
+# the bundle.
 @test "a failed create leaves no process behind" {
-    cfg '.hooks.createRuntime = [{path: "/bin/false"}]'
-    tok=4242.$RANDOM
-    cmd "sleep $tok"
+    H=$BATS_TEST_TMPDIR/hooks; mkdir -p "$H"
+    cfg '.hooks.createRuntime = [{path: "/bin/sh", args: ["sh", "-c",
+        "pid=$(jq -r .pid) && readlink /proc/$pid/ns/pid >\"$0/ns\"; exit 1", $h]}]' --arg h "$H"
+    cmd 'sleep 100'
     try runtime create "$ID"
     [ "$status" -ne 0 ]
-    sleep 0.1
-    refute pgrep -f "sleep $tok"
+    ns=$(cat "$H/ns")
+    [[ "$ns" == pid:* ]]
+    [ "$ns" != "$(readlink /proc/self/ns/pid)" ]
+    no_procs_of_test "$ns"
     assert_nothing_left
 }

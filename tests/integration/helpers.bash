@@ -267,6 +267,41 @@ teardown() {
     fi
 }
 
+# procs_of_test [PIDNS]: print every host process that belongs to this
+# test's containers by what it is, whatever its command line: its cgroup is
+# named after $ID, its root or cwd lies in the container's rootfs, or it is
+# in the pid namespace PIDNS (a `pid:[N]` link recorded while it lived).
+# (The test's own shells have their cwd in the bundle, never in the rootfs.)
+procs_of_test() {
+    local ns=${1:-} d pid
+    for d in /proc/[0-9]*; do
+        pid=${d#/proc/}
+        if grep -q ":/.*$ID" "$d/cgroup" 2>/dev/null ||
+            in_rootfs "$(readlink "$d/root" 2>/dev/null)" ||
+            in_rootfs "$(readlink "$d/cwd" 2>/dev/null)" ||
+            { [ -n "$ns" ] && [ "$(readlink "$d/ns/pid" 2>/dev/null)" = "$ns" ]; }; then
+            # A zombie is already dead; its parent only has to reap it.
+            grep -q '^State:[[:space:]]*Z' "$d/status" 2>/dev/null && continue
+            echo "$pid $(tr '\0' ' ' <"$d/cmdline" 2>/dev/null)"
+        fi
+    done
+    return 0
+}
+
+in_rootfs() { # in_rootfs HOSTPATH
+    [ -n "$1" ] && [[ "$1" == "$BUNDLE/rootfs"* || "$1" == "$TEMPLATE"* ]]
+}
+
+# no_procs_of_test [PIDNS]: wait (bounded, 10 s) until procs_of_test prints
+# nothing; fail printing what is still there.
+no_procs_of_test() {
+    wait_for 200 eval '[ -z "$(procs_of_test '"${1:-}"')" ]' || {
+        echo "processes of this test still running:"
+        procs_of_test "${1:-}"
+        return 1
+    }
+}
+
 # assert_nothing_left: the same checks as teardown, inside a test (after a
 # failed command that must leave nothing behind).
 assert_nothing_left() {
