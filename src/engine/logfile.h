@@ -15,8 +15,8 @@
 enum log_stream { LOG_STDOUT = 1, LOG_STDERR = 2 };
 
 struct logfile;
-int logfile_open(const char *ctr_dir, uint64_t max_size, unsigned max_files,
-                 struct logfile **ret, brig_error *reterr);
+int logfile_open(const char *ctr_dir, uint64_t max_size, unsigned max_files, struct logfile **ret,
+                 brig_error *reterr);
 /* Append output; complete lines are written at once, a partial line is
  * held until its end arrives (or 16 KiB, or close). */
 int logfile_write(struct logfile *l, enum log_stream s, const char *buf, size_t len,
@@ -24,11 +24,11 @@ int logfile_write(struct logfile *l, enum log_stream s, const char *buf, size_t 
 void logfile_close(struct logfile *l); /* flushes partial lines */
 
 struct log_read_opts {
-    bool follow;      /* -f: keep reading until the container stops */
-    long tail;        /* --tail N: last N lines; -1 = all */
-    double since;     /* --since: unix seconds; 0 = all */
-    double until;     /* --until; 0 = none */
-    bool timestamps;  /* -t: prefix each line with its RFC 3339 time */
+    bool follow;     /* -f: keep reading until the container stops */
+    long tail;       /* --tail N: last N lines; -1 = all */
+    double since;    /* --since: unix seconds; 0 = all */
+    double until;    /* --until; 0 = none */
+    bool timestamps; /* -t: prefix each line with its RFC 3339 time */
     /* with follow: asked between reads; false ends the follow */
     bool (*running)(void *data);
     void *running_data;

@@ -37,8 +37,8 @@
     CLONE_NS_EPERM("33554432", idx, filter)                                                        \
     CLONE_NS_EPERM("67108864", idx, filter)                                                        \
     CLONE_NS_EPERM("134217728", idx, filter)                                                       \
-    CLONE_NS_EPERM("268435456", idx, filter) CLONE_NS_EPERM("536870912", idx, filter)              \
-        CLONE_NS_EPERM("1073741824", idx, filter)
+    CLONE_NS_EPERM("268435456", idx, filter)                                                       \
+    CLONE_NS_EPERM("536870912", idx, filter) CLONE_NS_EPERM("1073741824", idx, filter)
 #define NATIVE_CLONE "\"excludes\": {\"caps\": [\"CAP_SYS_ADMIN\"], \"arches\": [" S390 "]}"
 #define S390_CLONE                                                                                 \
     "\"includes\": {\"arches\": [" S390 "]}, \"excludes\": {\"caps\": [\"CAP_SYS_ADMIN\"]}"
