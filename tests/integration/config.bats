@@ -437,7 +437,6 @@ hostdir() {
 # opens for writing with no capability (nothing is written), and it is none
 # of the devices brig always allows, so only the rules decide.  mknod itself
 # is allowed (the "m" default), the open is what the policy refuses.
-# bats test_tags=cgroupv2
 @test "device cgroup: a node denied by rule cannot be opened, allowed by rule it can" {
     private_rootfs
     cfg '.process.capabilities |= with_entries(.value += ["CAP_MKNOD"])'

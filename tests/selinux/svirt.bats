@@ -24,7 +24,9 @@ load svirt-helpers
 # in $output.
 run_logged() {
     local id=$1 dir=$2 log=$BATS_TEST_TMPDIR/$1.log
-    runtime create --bundle "$dir" "$id" </dev/null >"$log" 2>&1 || { cat "$log"; return 1; }
+    : >"$log"
+    shared_with_containers "$log"
+    runtime create --bundle "$dir" "$id" </dev/null >>"$log" 2>&1 || { cat "$log"; return 1; }
     LABEL=$(proc_label "$id")
     MLABEL=$(mount_label "$id")
     LEVEL=$(level_of "$LABEL")
