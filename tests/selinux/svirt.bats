@@ -9,8 +9,9 @@
 # Labels: containers run as brig_container_t (brig's policy module: Debian's
 # policy has no container types) at s0:cX,cY; label options are the
 # annotations io.brig.selinux.{disable,type,level,user,role,filetype,auto}.
-# brig_test_container_t is a second, MCS-constrained container type from
-# policy/test/brig_test.cil, for the type option.
+# brig_test_container_t is a second container type, written as a user's
+# custom type is (it joins brig_container_base; policy/test/brig_test.cil),
+# for the type option.
 #
 # Run in the guest (about 4 minutes under TCG):
 #     BUILD=build tests/vm/guest-tests.sh --no-smoke selinux/svirt.bats
