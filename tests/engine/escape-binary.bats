@@ -8,19 +8,13 @@
 # (the monitor is forked from them), so the open fails with EROFS and the
 # host binary stays as it was.
 #
-# The attacker is tests/helpers/exe_attacker (see the runtime's
-# tests/integration/escape-binary.bats).  brig under attack is a private copy
-# of $BRIG, so a successful attack never damages the build.
+# The attack is tests/helpers/exe-attack.bash.  brig under attack is a
+# private copy of $BRIG, so a successful attack never damages the build.
 #
 #   BRIG=$PWD/build/src/engine/brig bats tests/engine/escape-binary.bats
 
 load engine-helpers
-
-# The attacker of the build under test, else the plain build's (a sanitized
-# build cannot link it statically).
-ATTACKER=${BRIG_EXE_ATTACKER:-$(dirname "$(dirname "$(dirname "$BRIG")")")/tests/helpers/exe_attacker}
-[ -x "$ATTACKER" ] || ATTACKER=$BRIG_TOP/build/tests/helpers/exe_attacker
-LDSO=/lib64/ld-linux-x86-64.so.2
+load ../helpers/exe-attack
 
 setup_file() {
     engine_setup_file
@@ -34,22 +28,12 @@ eval "$(declare -f setup | sed '1s/^setup/helpers_setup/')"
 eval "$(declare -f teardown | sed '1s/^teardown/helpers_teardown/')"
 
 setup() {
-    [ -e "$LDSO" ] || skip "no $LDSO on this host: the attack needs brig's loader"
-    readelf -l "$BRIG" | grep -q 'Requesting program interpreter' ||
-        skip "$(basename "$BRIG") is static: the attack holds brig in its loader"
-    [ -x "$ATTACKER" ] || {
-        echo "no attacker program at $ATTACKER (build tests/helpers)"
-        return 1
-    }
+    exe_attack_prepare "$BRIG" "$BATS_TEST_TMPDIR/shared" || return 1
     helpers_setup
     ORIG_BRIG=$BRIG
     BRIG=$BATS_TEST_TMPDIR/bin/brig
     mkdir -p "$BATS_TEST_TMPDIR/bin"
     cp "$ORIG_BRIG" "$BRIG"
-    SHARED=$BATS_TEST_TMPDIR/shared
-    mkdir -p "$SHARED"
-    cp "$ATTACKER" "$SHARED/attacker"
-    cp -L "$LDSO" "$SHARED/ld.so"
 }
 
 teardown() {
@@ -59,41 +43,22 @@ teardown() {
     helpers_teardown
 }
 
-# wait_file NAME: the attacker wrote shared/NAME (30 s, then fail loudly).
-wait_file() {
-    wait_for 600 test -f "$SHARED/$1" || {
-        echo "the attacker never wrote $1; its logs:"
-        brig logs esc 2>&1
-        return 1
-    }
-}
+esc_logs() { brig logs esc; }
 
 # start_attacker: the container `esc` runs the attacker; returns once it has
 # prepared its rootfs.
 start_attacker() {
-    ok run -d --name esc -v "$SHARED:/shared" busybox /shared/attacker /shared 30
-    wait_file ready
+    ok run -d --name esc -v "$EXE_ATTACK_SHARED:/shared" busybox /shared/attacker /shared 30
+    exe_attack_wait ready esc_logs
 }
 
 # exec_and_assert_safe: `brig exec esc /bin/true` re-executes brig in the
-# container; the attacker reached brig's exe, its write was refused as
-# read-only (not merely busy), and the binary is unchanged.
+# container, which the attacker then tries to overwrite.
 exec_and_assert_safe() {
     local sum_before
     sum_before=$(sha256sum <"$BRIG")
     b exec esc /bin/true
-    wait_file result
-    echo "saw: $(cat "$SHARED/saw" 2>/dev/null)"
-    echo "result: $(cat "$SHARED/result")"
-    [ -s "$SHARED/saw" ] || {
-        echo "the attacker never saw brig's process"
-        return 1
-    }
-    [ "$(sha256sum <"$BRIG")" = "$sum_before" ] || {
-        echo "the host brig binary was overwritten from the container"
-        return 1
-    }
-    grep -Eq '^refused (EROFS|EPERM)' "$SHARED/result"
+    exe_attack_assert_safe "$BRIG" "$sum_before" esc_logs
 }
 
 @test "escape: brig exec while the monitor runs: the write is refused as read-only, not busy" {

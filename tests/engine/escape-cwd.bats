@@ -6,6 +6,7 @@
 # the runtime's paths.
 
 load engine-helpers
+load ../helpers/cwd-attack
 
 setup_file() {
     engine_setup_file
@@ -15,23 +16,12 @@ teardown_file() {
     engine_teardown_file
 }
 
-# outcome N: classify the last `try`.
-outcome() {
-    if [ "$status" -eq 0 ]; then
-        echo "ran:$1:$output"
-    elif [[ "$stderr" == *"is outside the container root"* ]]; then
-        echo "refused:$1"
-    else
-        echo "other:$1"
-    fi
-}
+exec_at() { try "$BRIG" exec -w "/proc/self/fd/$1" cw sh -c 'pwd'; }
+run_at() { try "$BRIG" run --rm -w "/proc/self/fd/$1" busybox sh -c 'pwd'; }
 
 @test "brig exec -w /proc/self/fd/N: a host directory fd is refused, never entered" {
     ok run -d --name cw busybox sleep 1000
-    results=$(for n in 3 4 5 6 7 8 9 10 11 12; do
-        try "$BRIG" exec -w "/proc/self/fd/$n" cw sh -c 'pwd'
-        outcome "$n"
-    done)
+    results=$(cwd_attempts exec_at)
     echo "$results"
     # exec meets the library's host directory fds at chdir: the check stops them.
     grep -q '^refused:' <<<"$results"
@@ -39,10 +29,7 @@ outcome() {
 }
 
 @test "brig run -w /proc/self/fd/N: the container never starts outside its root" {
-    results=$(for n in 3 4 5 6 7 8 9 10 11 12; do
-        try "$BRIG" run --rm -w "/proc/self/fd/$n" busybox sh -c 'pwd'
-        outcome "$n"
-    done)
+    results=$(cwd_attempts run_at)
     echo "$results"
     ! grep -q '^ran:' <<<"$results"
 }

@@ -18,12 +18,7 @@ bundle_b() {
     fi
 }
 
-cfg_b() {
-    local filter=$1
-    shift
-    jq "$@" "$filter" "$BUNDLE_B/config.json" >"$BUNDLE_B/config.json.new" &&
-        mv "$BUNDLE_B/config.json.new" "$BUNDLE_B/config.json"
-}
+cfg_b() { CFG_BUNDLE=$BUNDLE_B cfg "$@"; }
 
 # bind_b SRC DST: append a bind of SRC at DST to bundle B; prints its index.
 bind_b() {

@@ -106,11 +106,12 @@ private_rootfs() {
 }
 
 # cfg FILTER [JQ-ARGS...]: edit config.json in place with a jq filter.
+# (CFG_BUNDLE=DIR cfg ... edits another bundle's.)
 cfg() {
-    local filter=$1
+    local filter=$1 b=${CFG_BUNDLE:-$BUNDLE}
     shift
-    jq "$@" "$filter" "$BUNDLE/config.json" >"$BUNDLE/config.json.new" &&
-        mv "$BUNDLE/config.json.new" "$BUNDLE/config.json"
+    jq "$@" "$filter" "$b/config.json" >"$b/config.json.new" &&
+        mv "$b/config.json.new" "$b/config.json"
 }
 
 # cmd SCRIPT: the container runs `sh -c SCRIPT`.
