@@ -204,22 +204,16 @@ static int selfexe_set_exe_file(int fd, brig_error *reterr)
 {
     struct prctl_mm_map map = {.exe_fd = (uint32_t)fd};
     unsigned long long v[52] = {0};
-    char buf[2048], *p, *save = NULL;
-    _cleanup_close_ int stat_fd = -1;
-    ssize_t n;
+    _cleanup_free_ char *buf = NULL;
+    char *p, *save = NULL;
     int k = 3;
 
     if (prctl(PR_SET_MM, PR_SET_MM_EXE_FILE, (unsigned long)fd, 0, 0) == 0)
         return 0;
     if (errno != EPERM)
         return brig_error_errno(reterr, "point `/proc/self/exe` at the clone");
-    stat_fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
-    if (stat_fd < 0)
-        return brig_error_errno(reterr, "open `/proc/self/stat`");
-    n = brig_read_all(stat_fd, buf, sizeof(buf) - 1);
-    if (n < 0)
-        return brig_error_errno(reterr, "read `/proc/self/stat`");
-    buf[n] = '\0';
+    if (brig_read_file_at(AT_FDCWD, "/proc/self/stat", 4096, &buf, NULL, reterr) < 0)
+        return -1;
     /* Fields are numbered from 1; the comm (2) may hold spaces and ')'. */
     p = strrchr(buf, ')');
     if (p == NULL)
@@ -257,25 +251,16 @@ static int selfexe_remap(int self, int clone, brig_error *reterr)
         int prot;
     } r[32];
     size_t n = 0;
-    _cleanup_close_ int maps = -1;
-    char buf[32768], *line, *next;
+    _cleanup_free_ char *buf = NULL;
+    char *line, *next;
     struct stat st;
-    ssize_t len;
 
     if (fstat(self, &st) < 0)
         return brig_error_errno(reterr, "stat `/proc/self/exe`");
     dl_iterate_phdr(selfexe_phdr_cb, &w);
     /* Read it all first: the file must not be read while mappings move. */
-    maps = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
-    if (maps < 0)
-        return brig_error_errno(reterr, "open `/proc/self/maps`");
-    len = brig_read_all(maps, buf, sizeof(buf) - 1);
-    if (len < 0)
-        return brig_error_errno(reterr, "read `/proc/self/maps`");
-    if ((size_t)len == sizeof(buf) - 1)
-        return brig_error_set(reterr, 0, "read `/proc/self/maps`: longer than %zu bytes",
-                              sizeof(buf) - 1);
-    buf[len] = '\0';
+    if (brig_read_file_at(AT_FDCWD, "/proc/self/maps", 1 << 20, &buf, NULL, reterr) < 0)
+        return -1;
     /* "start-end perms offset major:minor inode path", all numbers hex
      * but the inode. */
     for (line = buf; *line != '\0'; line = next) {
