@@ -60,7 +60,7 @@ unit() { # unit BUILD_DIR
 vm_pids=()
 # The guests run what needs them: every SELinux proof (tests/selinux) and,
 # of the integration and engine files, the tests tagged cgroupv2 (their
-# outcome depends on the cgroup version) or selinux; all the rest runs on the host
+# outcome depends on the cgroup version); all the rest runs on the host
 # above.  Each guest is bounded at 15 minutes, so a slow or hung guest fails
 # well inside CI's time.
 export BRIG_VM_TIMEOUT=${BRIG_VM_TIMEOUT:-900}
@@ -70,12 +70,12 @@ if [ -x tests/vm/guest-tests.sh ]; then
         tail -20 "$out/vm-image.log" | sed 's/^/    # /' >>"$out/vm-image.tap"
     fi
     # Balanced on measured times (bats --timing in the guests' TAP).
-    BRIG_VM_SHARD=1 BUILD=$BUILD tests/vm/guest-tests.sh --tags cgroupv2,selinux \
+    BRIG_VM_SHARD=1 BUILD=$BUILD tests/vm/guest-tests.sh --tags cgroupv2 \
         lifecycle.bats config.bats security.bats selinux/svirt.bats \
         >"$out/vm-1.tap" 2>"$out/vm-1.log" &
     vm_pids+=($!)
-    BRIG_VM_SHARD=2 BUILD=$BUILD tests/vm/guest-tests.sh --no-smoke --tags cgroupv2,selinux \
-        engine/lifecycle.bats engine/run.bats engine/run-security.bats engine/conf-applied.bats \
+    BRIG_VM_SHARD=2 BUILD=$BUILD tests/vm/guest-tests.sh --no-smoke --tags cgroupv2 \
+        engine/lifecycle.bats engine/run.bats engine/run-security.bats \
         selinux/engine.bats selinux/store.bats selinux/tools.bats selinux/logger.bats \
         >"$out/vm-2.tap" 2>"$out/vm-2.log" &
     vm_pids+=($!)

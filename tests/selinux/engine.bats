@@ -283,6 +283,23 @@ refused_var_log() {
     assert_engine_clean
 }
 
+@test "brig.conf label_process_type and label_file_type: containers run with those types; label = false turns labelling off" {
+    export BRIG_CONFIG=$BATS_TEST_TMPDIR/brig.conf
+    printf '%s\n' 'label_process_type = "brig_test_container_t"' \
+        'label_file_type = "brig_container_file_t"' >"$BRIG_CONFIG"
+    try brig run --name "$N-conf" "$IMG" sh -c 'tr -d "\000" </proc/self/attr/current'
+    [ "$status" = 0 ]
+    [[ "$output" == system_u:system_r:brig_test_container_t:* ]]
+    is_pair "$(level_of "$output")"
+    [ "$(mlabel "$N-conf")" = "system_u:object_r:brig_container_file_t:$(level_of "$output")" ]
+    printf 'label = false\n' >"$BRIG_CONFIG"
+    try brig run --name "$N-off" "$IMG" sh -c 'tr -d "\000" </proc/self/attr/current'
+    [ "$status" = 0 ]
+    [[ "$output" != *":s0:c"* ]]
+    brig rm -f "$N-conf" "$N-off"
+    assert_engine_clean
+}
+
 @test "label options: --security-opt label:type:T and label=type:T run as T (brig_test_container_t), each at its own pair" {
     local opt i=0 levels=()
     for opt in label:type:brig_test_container_t label=type:brig_test_container_t; do
