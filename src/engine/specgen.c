@@ -163,15 +163,10 @@ static int env_add_file(char ***env, const char *path, brig_error *reterr)
             line++;
         if (*line == '\0' || *line == '#')
             continue;
-        if (*line == '=' || (strpbrk(line, " \t") && strpbrk(line, " \t") < strchrnul(line, '='))) {
-            /* The line is quoted with its control bytes masked: an escape
-             * sequence in the file must not reach the user's terminal. */
-            for (char *c = line; *c; c++)
-                if ((unsigned char)*c < 0x20 || *c == 0x7f)
-                    *c = '?';
+        /* brig_error_set escapes the line's control bytes. */
+        if (*line == '=' || (strpbrk(line, " \t") && strpbrk(line, " \t") < strchrnul(line, '=')))
             return brig_error_set(reterr, 0, "--env-file `%s`: line %zu: invalid variable `%s`",
                                   path, lineno, line);
-        }
         env_add_arg(env, line);
     }
     return 0;
