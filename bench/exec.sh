@@ -49,11 +49,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-if [ -e /sys/fs/cgroup/unified/cgroup.controllers ] &&
-    [ "$(stat -f -c %T /sys/fs/cgroup)" != cgroup2fs ]; then
-    : >"$work/empty"
-    mount --bind "$work/empty" /sys/fs/cgroup/unified/cgroup.controllers
-fi
+. "$top/bench/lib.sh"
+bench_hide_hybrid_cgroup2 "$work"
 
 "$top/scripts/mkbundle.sh" "$work/bundle" >/dev/null
 jq '.process.args = ["/bin/true"] | .process.terminal = false' "$work/bundle/config.json" >"$work/c" &&

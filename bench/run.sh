@@ -23,11 +23,8 @@ if [ "${BRIG_BENCH_INNER:-}" != 1 ]; then
     [ -x "$brig" ] || { echo "bench: \`$brig\` not built" >&2; exit 1; }
     exec unshare -m --propagation private env BRIG_BENCH_INNER=1 "$0" "$@"
 fi
-if [ -e /sys/fs/cgroup/unified/cgroup.controllers ] &&
-   [ "$(stat -f -c %T /sys/fs/cgroup)" != cgroup2fs ]; then
-    : >"$work/empty"
-    mount --bind "$work/empty" /sys/fs/cgroup/unified/cgroup.controllers
-fi
+. "$top/bench/lib.sh"
+bench_hide_hybrid_cgroup2 "$work"
 
 "$top/scripts/mkbundle.sh" "$work/bundle" >/dev/null
 jq '.process.args = ["/bin/true"]' "$work/bundle/config.json" >"$work/c" &&
