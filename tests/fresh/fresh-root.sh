@@ -135,16 +135,8 @@ main() {
     fi
     # The host's Debian sources (the mirror this machine reaches), as
     # tests/vm/build-image.sh finds them.
-    sources=
-    for f in /etc/apt/sources.list.d/*.sources /etc/apt/sources.list.d/*.list /etc/apt/sources.list; do
-        [ -f "$f" ] || continue
-        if grep -qE '^[^#]*(URIs:|deb ).*/debian/?( |$)' "$f"; then
-            sources=$f
-            break
-        fi
-    done
-    [ -n "${BRIG_FRESH_MIRROR:-}" ] && sources=$BRIG_FRESH_MIRROR
-    [ -n "$sources" ] || bail "no Debian source in the host's apt sources (set BRIG_FRESH_MIRROR)"
+    sources=$("$top/scripts/debian-sources.sh" "${BRIG_FRESH_MIRROR:-}") ||
+        bail "no Debian source in the host's apt sources (set BRIG_FRESH_MIRROR)"
 
     # The root's recipe: the key hashes these arguments rather than the whole
     # script (or deps.sh, whose packages the root must not hold), so editing the

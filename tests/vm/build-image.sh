@@ -112,16 +112,8 @@ extract_vmlinux || die "no ELF kernel found inside \`$vmlinuz\`"
 
 # --- root file system ---------------------------------------------------------
 # Use the Debian sources this host's apt uses (the mirror we can reach).
-sources=
-for f in /etc/apt/sources.list.d/*.sources /etc/apt/sources.list.d/*.list /etc/apt/sources.list; do
-    [ -f "$f" ] || continue
-    if grep -qE '^[^#]*(URIs:|deb ).*/debian/?( |$)' "$f"; then
-        sources=$f
-        break
-    fi
-done
-[ -n "${BRIG_VM_MIRROR:-}" ] && sources=$BRIG_VM_MIRROR
-[ -n "$sources" ] || die "no Debian source in the host's apt sources (set BRIG_VM_MIRROR)"
+sources=$("$top/scripts/debian-sources.sh" "${BRIG_VM_MIRROR:-}") ||
+    die "no Debian source in the host's apt sources (set BRIG_VM_MIRROR)"
 pkgs=$(sed 's/#.*//' "$here/packages" | xargs | tr ' ' ',')
 log "mmdebstrap $suite ($pkgs) from $sources"
 mmdebstrap --quiet --variant=essential --mode=root \
